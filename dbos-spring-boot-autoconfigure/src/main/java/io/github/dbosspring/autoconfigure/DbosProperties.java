@@ -1,0 +1,415 @@
+package io.github.dbosspring.autoconfigure;
+
+import java.time.Duration;
+
+import org.jspecify.annotations.Nullable;
+
+import io.github.dbosspring.store.DbosSchema;
+
+import org.springframework.beans.factory.InitializingBean;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.core.Ordered;
+import org.springframework.util.unit.DataSize;
+
+/**
+ * Configuration properties for durable workflows, under {@code dbos}.
+ *
+ * @since 0.1.0
+ */
+@ConfigurationProperties("dbos")
+public class DbosProperties implements InitializingBean {
+
+	/**
+	 * Whether durable workflows are enabled.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Schema of the DBOS system tables, created and migrated at startup.
+	 */
+	private String schema = "dbos";
+
+	/**
+	 * ID of this executor (process). Workflows left PENDING by an executor with the same ID
+	 * are recovered at startup. Defaults to the DBOS__VMID environment variable, else the
+	 * host name and a random suffix.
+	 */
+	private @Nullable String executorId;
+
+	/**
+	 * Application version recorded with every workflow; only workflows of the running
+	 * version are recovered automatically. Defaults to a hash of the workflow code.
+	 */
+	private @Nullable String applicationVersion;
+
+	/**
+	 * Largest serialized argument list, result or step output that may be stored.
+	 */
+	private DataSize maxPayloadSize = DataSize.ofMegabytes(1);
+
+	/**
+	 * Threads that run background-started and recovered workflows.
+	 */
+	private int workflowPoolSize = 64;
+
+	private final Datasource datasource = new Datasource();
+
+	private final Embedded embedded = new Embedded();
+
+	private final Recovery recovery = new Recovery();
+
+	private final Shutdown shutdown = new Shutdown();
+
+	private final Aop aop = new Aop();
+
+	@Override
+	public void afterPropertiesSet() {
+		try {
+			new DbosSchema(this.schema);
+		}
+		catch (IllegalArgumentException ex) {
+			throw new InvalidConfigurationPropertyValueException("dbos.schema", this.schema, ex.getMessage());
+		}
+		if (this.executorId != null && this.executorId.isBlank()) {
+			throw new InvalidConfigurationPropertyValueException("dbos.executor-id", this.executorId,
+					"must not be blank; remove it to use a generated ID");
+		}
+		if (this.applicationVersion != null && this.applicationVersion.isBlank()) {
+			throw new InvalidConfigurationPropertyValueException("dbos.application-version", this.applicationVersion,
+					"must not be blank; remove it to use a hash of the workflow code");
+		}
+		positive("dbos.max-payload-size", this.maxPayloadSize.toBytes());
+		positive("dbos.workflow-pool-size", this.workflowPoolSize);
+		positive("dbos.recovery.max-attempts", this.recovery.maxAttempts);
+		positive("dbos.recovery.interval", this.recovery.interval.toMillis());
+		positive("dbos.recovery.heartbeat-interval", this.recovery.heartbeatInterval.toMillis());
+		positive("dbos.datasource.maximum-pool-size", this.datasource.maximumPoolSize);
+		if (this.recovery.executorTimeout.compareTo(this.recovery.heartbeatInterval.multipliedBy(2)) < 0) {
+			throw new InvalidConfigurationPropertyValueException("dbos.recovery.executor-timeout",
+					this.recovery.executorTimeout, "must be at least twice dbos.recovery.heartbeat-interval ("
+							+ this.recovery.heartbeatInterval + "), or live executors would be presumed dead");
+		}
+		if (this.shutdown.timeout.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException("dbos.shutdown.timeout", this.shutdown.timeout,
+					"must not be negative");
+		}
+		if (this.embedded.port < 0 || this.embedded.port > 65535) {
+			throw new InvalidConfigurationPropertyValueException("dbos.embedded.port", this.embedded.port,
+					"must be between 0 (a free port) and 65535");
+		}
+	}
+
+	private static void positive(String name, long value) {
+		if (value <= 0) {
+			throw new InvalidConfigurationPropertyValueException(name, value, "must be greater than zero");
+		}
+	}
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public String getSchema() {
+		return this.schema;
+	}
+
+	public void setSchema(String schema) {
+		this.schema = schema;
+	}
+
+	public @Nullable String getExecutorId() {
+		return this.executorId;
+	}
+
+	public void setExecutorId(@Nullable String executorId) {
+		this.executorId = executorId;
+	}
+
+	public @Nullable String getApplicationVersion() {
+		return this.applicationVersion;
+	}
+
+	public void setApplicationVersion(@Nullable String applicationVersion) {
+		this.applicationVersion = applicationVersion;
+	}
+
+	public DataSize getMaxPayloadSize() {
+		return this.maxPayloadSize;
+	}
+
+	public void setMaxPayloadSize(DataSize maxPayloadSize) {
+		this.maxPayloadSize = maxPayloadSize;
+	}
+
+	public int getWorkflowPoolSize() {
+		return this.workflowPoolSize;
+	}
+
+	public void setWorkflowPoolSize(int workflowPoolSize) {
+		this.workflowPoolSize = workflowPoolSize;
+	}
+
+	public Datasource getDatasource() {
+		return this.datasource;
+	}
+
+	public Embedded getEmbedded() {
+		return this.embedded;
+	}
+
+	public Recovery getRecovery() {
+		return this.recovery;
+	}
+
+	public Shutdown getShutdown() {
+		return this.shutdown;
+	}
+
+	public Aop getAop() {
+		return this.aop;
+	}
+
+	/**
+	 * A separate system database for the DBOS tables. When no URL is set, the
+	 * application's DataSource is used.
+	 */
+	public static class Datasource {
+
+		/**
+		 * JDBC URL of the system database.
+		 */
+		private @Nullable String url;
+
+		/**
+		 * Login user of the system database.
+		 */
+		private @Nullable String username;
+
+		/**
+		 * Login password of the system database.
+		 */
+		private @Nullable String password;
+
+		/**
+		 * Maximum number of connections to the system database.
+		 */
+		private int maximumPoolSize = 10;
+
+		public @Nullable String getUrl() {
+			return this.url;
+		}
+
+		public void setUrl(@Nullable String url) {
+			this.url = url;
+		}
+
+		public @Nullable String getUsername() {
+			return this.username;
+		}
+
+		public void setUsername(@Nullable String username) {
+			this.username = username;
+		}
+
+		public @Nullable String getPassword() {
+			return this.password;
+		}
+
+		public void setPassword(@Nullable String password) {
+			this.password = password;
+		}
+
+		public int getMaximumPoolSize() {
+			return this.maximumPoolSize;
+		}
+
+		public void setMaximumPoolSize(int maximumPoolSize) {
+			this.maximumPoolSize = maximumPoolSize;
+		}
+
+	}
+
+	/**
+	 * The embedded PostgreSQL started when no database is configured.
+	 */
+	public static class Embedded {
+
+		/**
+		 * Whether to start an embedded PostgreSQL when neither spring.datasource.url nor
+		 * dbos.datasource.url is set and no DataSource bean exists.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Data directory of the embedded PostgreSQL; kept across restarts.
+		 */
+		private String dataDir = ".dbos/postgres";
+
+		/**
+		 * Port of the embedded PostgreSQL; 0 picks a free port.
+		 */
+		private int port;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public String getDataDir() {
+			return this.dataDir;
+		}
+
+		public void setDataDir(String dataDir) {
+			this.dataDir = dataDir;
+		}
+
+		public int getPort() {
+			return this.port;
+		}
+
+		public void setPort(int port) {
+			this.port = port;
+		}
+
+	}
+
+	/**
+	 * Recovery of interrupted workflows.
+	 */
+	public static class Recovery {
+
+		/**
+		 * Whether interrupted workflows are recovered (at startup and from executors that
+		 * stopped sending heartbeats).
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * Recoveries after which a workflow is moved to MAX_RECOVERY_ATTEMPTS_EXCEEDED
+		 * instead of crash-looping.
+		 */
+		private int maxAttempts = 100;
+
+		/**
+		 * How often to look for workflows of executors presumed dead.
+		 */
+		private Duration interval = Duration.ofSeconds(5);
+
+		/**
+		 * How often this executor refreshes its heartbeat.
+		 */
+		private Duration heartbeatInterval = Duration.ofSeconds(3);
+
+		/**
+		 * Heartbeat age (by the database's clock) after which an executor is presumed dead
+		 * and its PENDING workflows are adopted.
+		 */
+		private Duration executorTimeout = Duration.ofSeconds(15);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public int getMaxAttempts() {
+			return this.maxAttempts;
+		}
+
+		public void setMaxAttempts(int maxAttempts) {
+			this.maxAttempts = maxAttempts;
+		}
+
+		public Duration getInterval() {
+			return this.interval;
+		}
+
+		public void setInterval(Duration interval) {
+			this.interval = interval;
+		}
+
+		public Duration getHeartbeatInterval() {
+			return this.heartbeatInterval;
+		}
+
+		public void setHeartbeatInterval(Duration heartbeatInterval) {
+			this.heartbeatInterval = heartbeatInterval;
+		}
+
+		public Duration getExecutorTimeout() {
+			return this.executorTimeout;
+		}
+
+		public void setExecutorTimeout(Duration executorTimeout) {
+			this.executorTimeout = executorTimeout;
+		}
+
+	}
+
+	/**
+	 * Graceful shutdown.
+	 */
+	public static class Shutdown {
+
+		/**
+		 * How long running workflows may take to reach their next step boundary at
+		 * shutdown; what is still running then is left PENDING for recovery.
+		 */
+		private Duration timeout = Duration.ofSeconds(10);
+
+		public Duration getTimeout() {
+			return this.timeout;
+		}
+
+		public void setTimeout(Duration timeout) {
+			this.timeout = timeout;
+		}
+
+	}
+
+	/**
+	 * Order of the workflow and step advice relative to other advice such as
+	 * {@code @Transactional} (whose default order is the lowest precedence).
+	 */
+	public static class Aop {
+
+		/**
+		 * Order of the @Workflow advisor; the default runs it outside any transaction
+		 * advice on the same method.
+		 */
+		private int workflowOrder = Ordered.HIGHEST_PRECEDENCE + 1000;
+
+		/**
+		 * Order of the @Step advisor.
+		 */
+		private int stepOrder = Ordered.HIGHEST_PRECEDENCE + 1000;
+
+		public int getWorkflowOrder() {
+			return this.workflowOrder;
+		}
+
+		public void setWorkflowOrder(int workflowOrder) {
+			this.workflowOrder = workflowOrder;
+		}
+
+		public int getStepOrder() {
+			return this.stepOrder;
+		}
+
+		public void setStepOrder(int stepOrder) {
+			this.stepOrder = stepOrder;
+		}
+
+	}
+
+}

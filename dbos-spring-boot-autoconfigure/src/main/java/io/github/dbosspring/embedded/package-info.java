@@ -1,0 +1,7 @@
+/**
+ * DBOS embedded.
+ */
+@NullMarked
+package io.github.dbosspring.embedded;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,7 @@
+/**
+ * DBOS recovery.
+ */
+@NullMarked
+package io.github.dbosspring.recovery;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,7 @@
+/**
+ * DBOS serialization.
+ */
+@NullMarked
+package io.github.dbosspring.serialization;
+
+import org.jspecify.annotations.NullMarked;

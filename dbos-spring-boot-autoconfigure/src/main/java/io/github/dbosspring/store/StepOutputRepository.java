@@ -1,0 +1,96 @@
+package io.github.dbosspring.store;
+
+import java.util.List;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import org.jspecify.annotations.Nullable;
+
+import io.github.dbosspring.workflow.StepInfo;
+
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Reads and writes step checkpoints ({@code step_outputs}). A checkpoint is one
+ * autocommitted statement: one commit per step.
+ *
+ * @since 0.1.0
+ */
+public class StepOutputRepository {
+
+	// The EXISTS clause rejects the checkpoint of an executor that lost the workflow (it was
+	// presumed dead and another executor adopted the workflow, or the workflow was
+	// cancelled); the primary key keeps the first recorded outcome of a step.
+	private static final String INSERT = """
+			INSERT INTO %s.step_outputs (workflow_id, step_id, step_name, output, error_class, error_message,
+				child_workflow_id, started_at)
+			SELECT ?, ?::integer, ?, ?, ?, ?, ?, clock_timestamp() - make_interval(secs => ?::double precision)
+			WHERE EXISTS (SELECT 1 FROM %s.workflow_status
+				WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING')
+			ON CONFLICT (workflow_id, step_id) DO NOTHING""";
+
+	private static final String SELECT_ALL = """
+			SELECT workflow_id, step_id, step_name, output, error_class, error_message, child_workflow_id,
+				started_at, completed_at
+			FROM %s.step_outputs WHERE workflow_id = ? ORDER BY step_id""";
+
+	private static final String SELECT_ONE = """
+			SELECT workflow_id, step_id, step_name, output, error_class, error_message, child_workflow_id,
+				started_at, completed_at
+			FROM %s.step_outputs WHERE workflow_id = ? AND step_id = ?""";
+
+	private static final String DELETE_ALL = "DELETE FROM %s.step_outputs WHERE workflow_id = ?";
+
+	private static final RowMapper<StepInfo> STEP_INFO = (rs, rowNum) -> new StepInfo(rs.getString(1), rs.getInt(2),
+			rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
+			WorkflowStatusRepository.instant(rs, "started_at"), WorkflowStatusRepository.instant(rs, "completed_at"));
+
+	private final JdbcClient jdbc;
+
+	private final String insert;
+
+	private final String selectAll;
+
+	private final String selectOne;
+
+	private final String deleteAll;
+
+	public StepOutputRepository(DataSource dataSource, DbosSchema schema) {
+		this.jdbc = JdbcClient.create(dataSource);
+		this.insert = schema.qualify(INSERT);
+		this.selectAll = schema.qualify(SELECT_ALL);
+		this.selectOne = schema.qualify(SELECT_ONE);
+		this.deleteAll = schema.qualify(DELETE_ALL);
+	}
+
+	/**
+	 * Records a step's outcome if {@code executorId} still owns the PENDING workflow and
+	 * the step has no outcome yet.
+	 * @param durationSeconds how long the step body ran, to derive its start time on the
+	 * database clock
+	 * @return whether the checkpoint was written
+	 */
+	public boolean insert(String workflowId, String executorId, int stepId, String stepName, @Nullable String output,
+			@Nullable String errorClass, @Nullable String errorMessage, @Nullable String childWorkflowId,
+			double durationSeconds) {
+		return this.jdbc.sql(this.insert)
+			.params(workflowId, stepId, stepName, output, errorClass, errorMessage, childWorkflowId, durationSeconds,
+					workflowId, executorId)
+			.update() == 1;
+	}
+
+	public List<StepInfo> findAll(String workflowId) {
+		return this.jdbc.sql(this.selectAll).param(workflowId).query(STEP_INFO).list();
+	}
+
+	public Optional<StepInfo> find(String workflowId, int stepId) {
+		return this.jdbc.sql(this.selectOne).params(workflowId, stepId).query(STEP_INFO).optional();
+	}
+
+	public int deleteAll(String workflowId) {
+		return this.jdbc.sql(this.deleteAll).param(workflowId).update();
+	}
+
+}

@@ -1,0 +1,258 @@
+package io.github.dbosspring.store;
+
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import org.jspecify.annotations.Nullable;
+
+import io.github.dbosspring.workflow.WorkflowInfo;
+import io.github.dbosspring.workflow.WorkflowQuery;
+import io.github.dbosspring.workflow.WorkflowStatus;
+
+import org.springframework.jdbc.core.RowMapper;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Reads and writes the {@code workflow_status} table. Every state change names the state
+ * (and owner) it expects in its {@code WHERE} clause, so a stale executor can never
+ * overwrite the outcome recorded by the executor that took its work over.
+ *
+ * @since 0.1.0
+ */
+public class WorkflowStatusRepository {
+
+	private static final String COLUMNS = """
+			workflow_id, status, workflow_name, class_name, bean_name, inputs, output, error_class, error_message,
+			executor_id, application_version, recovery_attempts, parent_workflow_id, queue_name,
+			created_at, updated_at, completed_at""";
+
+	private static final String INSERT_PENDING = """
+			INSERT INTO %s.workflow_status (workflow_id, status, workflow_name, class_name, bean_name, inputs,
+				executor_id, application_version, parent_workflow_id)
+			VALUES (?, 'PENDING', ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (workflow_id) DO NOTHING""";
+
+	private static final String SELECT_BY_ID = "SELECT " + COLUMNS + " FROM %s.workflow_status WHERE workflow_id = ?";
+
+	// Only the owner may record the outcome, and only once (the race with an executor that
+	// adopted the workflow after presuming this one dead).
+	private static final String COMPLETE = """
+			UPDATE %s.workflow_status
+			SET status = ?, output = ?, error_class = ?, error_message = ?,
+				updated_at = clock_timestamp(), completed_at = clock_timestamp()
+			WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING'""";
+
+	private static final String ADOPTED_SET = """
+			SET executor_id = ?, recovery_attempts = w.recovery_attempts + 1,
+				status = CASE WHEN w.recovery_attempts + 1 > ? THEN 'MAX_RECOVERY_ATTEMPTS_EXCEEDED' ELSE w.status END,
+				updated_at = clock_timestamp()
+			""";
+
+	private static final String ADOPTED_RETURNING = """
+			RETURNING w.workflow_id, w.workflow_name, w.inputs, w.status, w.recovery_attempts""";
+
+	// Adopts PENDING workflows of this application version whose executor has no recent
+	// heartbeat by the database's clock (or no heartbeat row at all). SKIP LOCKED lets
+	// several live executors adopt in parallel without overlap.
+	private static final String ADOPT_FROM_DEAD = "UPDATE %s.workflow_status w " + ADOPTED_SET + """
+			WHERE w.workflow_id IN (
+				SELECT s.workflow_id FROM %s.workflow_status s
+				WHERE s.status = 'PENDING' AND s.application_version = ? AND s.executor_id IS DISTINCT FROM ?
+					AND NOT EXISTS (SELECT 1 FROM %s.executors e WHERE e.executor_id = s.executor_id
+						AND e.last_heartbeat > clock_timestamp() - make_interval(secs => ?::double precision))
+				ORDER BY s.created_at
+				LIMIT ?
+				FOR UPDATE SKIP LOCKED)
+			""" + ADOPTED_RETURNING;
+
+	// Re-takes this executor's own PENDING workflows that are not running here (left over by
+	// an earlier process with the same executor ID, or by an execution that could not
+	// record its outcome).
+	private static final String RECLAIM_OWN = "UPDATE %s.workflow_status w " + ADOPTED_SET + """
+			WHERE w.workflow_id = ANY (?) AND w.executor_id = ? AND w.status = 'PENDING'
+				AND w.application_version = ?
+			""" + ADOPTED_RETURNING;
+
+	private static final String SELECT_OWN_PENDING = """
+			SELECT workflow_id FROM %s.workflow_status WHERE status = 'PENDING' AND executor_id = ?""";
+
+	private static final String DELETE = "DELETE FROM %s.workflow_status WHERE workflow_id = ?";
+
+	private static final RowMapper<WorkflowInfo> WORKFLOW_INFO = WorkflowStatusRepository::mapRow;
+
+	private static final RowMapper<AdoptedWorkflow> ADOPTED = (rs, rowNum) -> new AdoptedWorkflow(rs.getString(1),
+			rs.getString(2), rs.getString(3), WorkflowStatus.valueOf(rs.getString(4)), rs.getInt(5));
+
+	private final JdbcClient jdbc;
+
+	private final DbosSchema schema;
+
+	private final String insertPending;
+
+	private final String selectById;
+
+	private final String complete;
+
+	private final String adoptFromDead;
+
+	private final String reclaimOwn;
+
+	private final String selectOwnPending;
+
+	private final String delete;
+
+	public WorkflowStatusRepository(DataSource dataSource, DbosSchema schema) {
+		this.jdbc = JdbcClient.create(dataSource);
+		this.schema = schema;
+		this.insertPending = schema.qualify(INSERT_PENDING);
+		this.selectById = schema.qualify(SELECT_BY_ID);
+		this.complete = schema.qualify(COMPLETE);
+		this.adoptFromDead = schema.qualify(ADOPT_FROM_DEAD);
+		this.reclaimOwn = schema.qualify(RECLAIM_OWN);
+		this.selectOwnPending = schema.qualify(SELECT_OWN_PENDING);
+		this.delete = schema.qualify(DELETE);
+	}
+
+	/**
+	 * Records a new PENDING workflow owned by the given executor, unless a workflow with
+	 * that ID exists already.
+	 * @param workflow the workflow to record
+	 * @return whether the row was inserted (false: the ID was taken)
+	 */
+	public boolean insertPending(NewWorkflow workflow) {
+		return this.jdbc.sql(this.insertPending)
+			.params(workflow.workflowId(), workflow.workflowName(), workflow.className(), workflow.beanName(),
+					workflow.inputs(), workflow.executorId(), workflow.applicationVersion(),
+					workflow.parentWorkflowId())
+			.update() == 1;
+	}
+
+	public Optional<WorkflowInfo> find(String workflowId) {
+		return this.jdbc.sql(this.selectById).param(workflowId).query(WORKFLOW_INFO).optional();
+	}
+
+	/**
+	 * Records the outcome of a workflow owned by {@code executorId}.
+	 * @return whether the outcome was recorded (false: not PENDING or not owned any more)
+	 */
+	public boolean complete(String workflowId, String executorId, WorkflowStatus status, @Nullable String output,
+			@Nullable String errorClass, @Nullable String errorMessage) {
+		return this.jdbc.sql(this.complete)
+			.params(status.name(), output, errorClass, errorMessage, workflowId, executorId)
+			.update() == 1;
+	}
+
+	/**
+	 * Takes over PENDING workflows of presumed-dead executors for recovery.
+	 * @param executorId the adopting executor
+	 * @param applicationVersion only workflows of this version
+	 * @param executorTimeoutSeconds heartbeat age after which an executor is presumed dead
+	 * @param maxRecoveryAttempts attempts after which a workflow is given up
+	 * @param limit the most workflows to adopt
+	 * @return the adopted workflows, some possibly moved to MAX_RECOVERY_ATTEMPTS_EXCEEDED
+	 */
+	public List<AdoptedWorkflow> adoptFromDeadExecutors(String executorId, String applicationVersion,
+			double executorTimeoutSeconds, int maxRecoveryAttempts, int limit) {
+		return this.jdbc.sql(this.adoptFromDead)
+			.params(executorId, maxRecoveryAttempts, applicationVersion, executorId, executorTimeoutSeconds, limit)
+			.query(ADOPTED)
+			.list();
+	}
+
+	/**
+	 * Re-takes some of this executor's own PENDING workflows for recovery.
+	 * @param workflowIds the workflows, none of them running in this process
+	 * @return the re-taken workflows, some possibly moved to MAX_RECOVERY_ATTEMPTS_EXCEEDED
+	 */
+	public List<AdoptedWorkflow> reclaimOwn(Collection<String> workflowIds, String executorId,
+			String applicationVersion, int maxRecoveryAttempts) {
+		if (workflowIds.isEmpty()) {
+			return List.of();
+		}
+		return this.jdbc.sql(this.reclaimOwn)
+			.params(executorId, maxRecoveryAttempts, workflowIds.toArray(String[]::new), executorId,
+					applicationVersion)
+			.query(ADOPTED)
+			.list();
+	}
+
+	public List<String> findPendingOwnedBy(String executorId) {
+		return this.jdbc.sql(this.selectOwnPending).param(executorId).query(String.class).list();
+	}
+
+	public List<WorkflowInfo> list(WorkflowQuery query) {
+		StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS)
+			.append(" FROM ")
+			.append(this.schema.name())
+			.append(".workflow_status WHERE true");
+		List<Object> params = new ArrayList<>();
+		if (query.workflowName() != null) {
+			sql.append(" AND workflow_name = ?");
+			params.add(query.workflowName());
+		}
+		if (!query.statuses().isEmpty()) {
+			sql.append(" AND status = ANY (?)");
+			params.add(query.statuses().stream().map(Enum::name).toArray(String[]::new));
+		}
+		if (query.queueName() != null) {
+			sql.append(" AND queue_name = ?");
+			params.add(query.queueName());
+		}
+		if (query.createdAfter() != null) {
+			sql.append(" AND created_at >= ?");
+			params.add(OffsetDateTime.ofInstant(query.createdAfter(), java.time.ZoneOffset.UTC));
+		}
+		if (query.createdBefore() != null) {
+			sql.append(" AND created_at < ?");
+			params.add(OffsetDateTime.ofInstant(query.createdBefore(), java.time.ZoneOffset.UTC));
+		}
+		String direction = query.newestFirst() ? "DESC" : "ASC";
+		sql.append(" ORDER BY created_at ").append(direction).append(", workflow_id ").append(direction);
+		sql.append(" LIMIT ? OFFSET ?");
+		params.add(query.limit());
+		params.add(query.offset());
+		return this.jdbc.sql(sql.toString()).params(params).query(WORKFLOW_INFO).list();
+	}
+
+	public boolean delete(String workflowId) {
+		return this.jdbc.sql(this.delete).param(workflowId).update() == 1;
+	}
+
+	private static WorkflowInfo mapRow(ResultSet rs, int rowNum) throws SQLException {
+		return new WorkflowInfo(rs.getString("workflow_id"), WorkflowStatus.valueOf(rs.getString("status")),
+				rs.getString("workflow_name"), rs.getString("class_name"), rs.getString("bean_name"),
+				rs.getString("inputs"), rs.getString("output"), rs.getString("error_class"),
+				rs.getString("error_message"), rs.getString("executor_id"), rs.getString("application_version"),
+				rs.getInt("recovery_attempts"), rs.getString("parent_workflow_id"), rs.getString("queue_name"),
+				instant(rs, "created_at"), instant(rs, "updated_at"), instant(rs, "completed_at"));
+	}
+
+	static @Nullable Instant instant(ResultSet rs, String column) throws SQLException {
+		OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
+		return (value != null) ? value.toInstant() : null;
+	}
+
+	/**
+	 * A workflow about to be recorded.
+	 */
+	public record NewWorkflow(String workflowId, String workflowName, @Nullable String className,
+			@Nullable String beanName, String inputs, String executorId, String applicationVersion,
+			@Nullable String parentWorkflowId) {
+	}
+
+	/**
+	 * A workflow taken over for recovery.
+	 */
+	public record AdoptedWorkflow(String workflowId, String workflowName, @Nullable String inputs,
+			WorkflowStatus status, int recoveryAttempts) {
+	}
+
+}

@@ -1,0 +1,7 @@
+/**
+ * DBOS store.
+ */
+@NullMarked
+package io.github.dbosspring.store;
+
+import org.jspecify.annotations.NullMarked;

@@ -1,0 +1,188 @@
+package io.github.dbosspring.workflow;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.jspecify.annotations.Nullable;
+
+import io.github.dbosspring.workflow.support.WorkflowEngine;
+import io.github.dbosspring.workflow.support.WorkflowExecutionContext;
+
+/**
+ * The entry point for running and inspecting durable workflows. Auto-configured as a
+ * bean; calling a {@link Workflow} method on its bean directly also runs it durably (with
+ * a generated ID), so this facade is needed only for options, background starts and
+ * inspection.
+ *
+ * <pre class="code">
+ * // idempotent: a second call with the same ID returns the first call's result
+ * Receipt receipt = dbos.run(WorkflowOptions.withId("order-42"), () -&gt; orders.process(order));
+ *
+ * // in the background
+ * WorkflowHandle&lt;Receipt&gt; handle = dbos.start(() -&gt; orders.process(order));
+ * handle.getResult();
+ *
+ * // inside a workflow
+ * String id = Dbos.workflowId();
+ * </pre>
+ *
+ * <p>The lambdas passed here must call a {@code @Workflow} method on a Spring bean (its
+ * proxy): the call is intercepted and run with the given options.
+ *
+ * @since 0.1.0
+ */
+public class Dbos {
+
+	private final WorkflowEngine engine;
+
+	public Dbos(WorkflowEngine engine) {
+		this.engine = engine;
+	}
+
+	/**
+	 * Runs a workflow on the calling thread with the given options and returns its result.
+	 * With an ID that was used before, the workflow's body does not run again: the first
+	 * run's result is returned (or its exception thrown), waiting for it if it is still
+	 * running here or in another process.
+	 * @param options the options, such as the workflow ID
+	 * @param call a call of a {@code @Workflow} method on its bean
+	 * @return the workflow's result
+	 * @throws E what the workflow throws
+	 */
+	public <T, E extends Exception> T run(WorkflowOptions options, WorkflowCall<T, E> call) throws E {
+		try {
+			return this.engine.run(options, call::call);
+		}
+		catch (RuntimeException | Error ex) {
+			throw ex;
+		}
+		catch (Exception ex) {
+			throw Dbos.<E>sneaky(ex);
+		}
+	}
+
+	/**
+	 * Runs a {@code void} workflow on the calling thread with the given options.
+	 * @param options the options, such as the workflow ID
+	 * @param call a call of a {@code @Workflow} method on its bean
+	 * @throws E what the workflow throws
+	 */
+	public <E extends Exception> void run(WorkflowOptions options, VoidWorkflowCall<E> call) throws E {
+		run(options, () -> {
+			call.call();
+			return null;
+		});
+	}
+
+	/**
+	 * Starts a workflow in the background with a generated ID.
+	 * @param call a call of a {@code @Workflow} method on its bean
+	 * @return a handle to wait for the result
+	 */
+	public <T> WorkflowHandle<T> start(WorkflowCall<T, ?> call) {
+		return start(WorkflowOptions.defaults(), call);
+	}
+
+	/**
+	 * Starts a {@code void} workflow in the background with a generated ID.
+	 * @param call a call of a {@code @Workflow} method on its bean
+	 * @return a handle to wait for completion
+	 */
+	public WorkflowHandle<Void> start(VoidWorkflowCall<?> call) {
+		return start(WorkflowOptions.defaults(), call);
+	}
+
+	/**
+	 * Starts a workflow in the background. The workflow is recorded before this method
+	 * returns, so it runs to completion even if this process crashes right after. With an
+	 * ID that was used before, nothing new starts: the handle refers to the existing
+	 * workflow.
+	 * @param options the options, such as the workflow ID
+	 * @param call a call of a {@code @Workflow} method on its bean
+	 * @return a handle to wait for the result
+	 */
+	public <T> WorkflowHandle<T> start(WorkflowOptions options, WorkflowCall<T, ?> call) {
+		try {
+			return this.engine.start(options, call::call);
+		}
+		catch (RuntimeException | Error ex) {
+			throw ex;
+		}
+		catch (Exception ex) {
+			throw new DbosException("Could not start the workflow: " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * Starts a {@code void} workflow in the background.
+	 * @param options the options, such as the workflow ID
+	 * @param call a call of a {@code @Workflow} method on its bean
+	 * @return a handle to wait for completion
+	 */
+	public WorkflowHandle<Void> start(WorkflowOptions options, VoidWorkflowCall<?> call) {
+		return start(options, () -> {
+			call.call();
+			return null;
+		});
+	}
+
+	/**
+	 * A handle for an existing workflow, started here or in any other process.
+	 * @param workflowId the workflow ID
+	 * @return the handle
+	 * @throws WorkflowNotFoundException if no workflow has that ID
+	 */
+	public <T> WorkflowHandle<T> retrieveWorkflow(String workflowId) {
+		return this.engine.retrieve(workflowId);
+	}
+
+	/**
+	 * The stored state of a workflow.
+	 * @param workflowId the workflow ID
+	 * @return the workflow, or empty if unknown
+	 */
+	public Optional<WorkflowInfo> getWorkflow(String workflowId) {
+		return this.engine.findWorkflow(workflowId);
+	}
+
+	/**
+	 * Lists workflows.
+	 * @param query the filters, paging and order
+	 * @return the matching workflows
+	 */
+	public List<WorkflowInfo> listWorkflows(WorkflowQuery query) {
+		return this.engine.listWorkflows(query);
+	}
+
+	/**
+	 * Lists the recorded steps of a workflow, in order.
+	 * @param workflowId the workflow ID
+	 * @return its recorded steps
+	 */
+	public List<StepInfo> listSteps(String workflowId) {
+		return this.engine.listSteps(workflowId);
+	}
+
+	/**
+	 * The ID of the workflow running on the calling thread.
+	 * @return the workflow ID, or {@code null} outside a workflow
+	 */
+	public static @Nullable String workflowId() {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		return (context != null) ? context.workflowId() : null;
+	}
+
+	/**
+	 * Whether the calling thread runs a workflow.
+	 * @return whether inside a workflow
+	 */
+	public static boolean inWorkflow() {
+		return WorkflowExecutionContext.current() != null;
+	}
+
+	@SuppressWarnings("unchecked")
+	private static <E extends Exception> E sneaky(Exception ex) throws E {
+		throw (E) ex;
+	}
+
+}

@@ -1,0 +1,42 @@
+package io.github.dbosspring.workflow;
+
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Options for starting one workflow.
+ *
+ * <pre class="code">
+ * Receipt receipt = dbos.run(WorkflowOptions.withId("order-42"), () -&gt; orders.process(order));
+ * </pre>
+ *
+ * @param workflowId the workflow ID to use, or {@code null} for a generated UUID. A second
+ * start with the same ID does not run the workflow again: it returns the first run's
+ * outcome.
+ * @since 0.1.0
+ */
+public record WorkflowOptions(@Nullable String workflowId) {
+
+	public WorkflowOptions {
+		if (workflowId != null && workflowId.isEmpty()) {
+			throw new IllegalArgumentException("workflowId must not be empty; pass null for a generated ID");
+		}
+	}
+
+	/**
+	 * Options with a generated workflow ID.
+	 * @return default options
+	 */
+	public static WorkflowOptions defaults() {
+		return new WorkflowOptions(null);
+	}
+
+	/**
+	 * Options that make the start idempotent under the given ID.
+	 * @param workflowId the workflow ID
+	 * @return the options
+	 */
+	public static WorkflowOptions withId(String workflowId) {
+		return new WorkflowOptions(workflowId);
+	}
+
+}

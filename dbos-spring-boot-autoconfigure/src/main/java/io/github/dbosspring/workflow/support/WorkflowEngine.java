@@ -1,0 +1,839 @@
+package io.github.dbosspring.workflow.support;
+
+import java.lang.reflect.Array;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Type;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import org.aopalliance.intercept.MethodInvocation;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import io.github.dbosspring.serialization.DbosSerializer;
+import io.github.dbosspring.serialization.DbosSerializer.ArgumentSerializationException;
+import io.github.dbosspring.store.StepOutputRepository;
+import io.github.dbosspring.store.WorkflowStatusRepository;
+import io.github.dbosspring.store.WorkflowStatusRepository.AdoptedWorkflow;
+import io.github.dbosspring.store.WorkflowStatusRepository.NewWorkflow;
+import io.github.dbosspring.workflow.DbosException;
+import io.github.dbosspring.workflow.DbosSerializationException;
+import io.github.dbosspring.workflow.MaxRecoveryAttemptsExceededException;
+import io.github.dbosspring.workflow.NonDeterministicWorkflowException;
+import io.github.dbosspring.workflow.PayloadTooLargeException;
+import io.github.dbosspring.workflow.StepInfo;
+import io.github.dbosspring.workflow.WorkflowAbandonedException;
+import io.github.dbosspring.workflow.WorkflowCancelledException;
+import io.github.dbosspring.workflow.WorkflowFailedException;
+import io.github.dbosspring.workflow.WorkflowHandle;
+import io.github.dbosspring.workflow.WorkflowInfo;
+import io.github.dbosspring.workflow.WorkflowNotFoundException;
+import io.github.dbosspring.workflow.WorkflowOptions;
+import io.github.dbosspring.workflow.WorkflowStatus;
+
+import org.springframework.aop.ProxyMethodInvocation;
+import org.springframework.aop.support.AopUtils;
+import org.springframework.beans.factory.BeanFactory;
+import org.springframework.dao.DataAccessException;
+
+/**
+ * Runs workflows and steps: records each workflow's start, checkpoints every step,
+ * replays recorded steps when a workflow is re-executed, and records the outcome.
+ *
+ * <p>Ownership: a PENDING workflow belongs to one executor ({@code executor_id}). Every
+ * checkpoint and the final outcome are written only while this executor still owns the
+ * workflow, so an executor that was presumed dead (its work adopted elsewhere) cannot
+ * record anything once it wakes up. Within this process, a workflow ID runs on at most
+ * one thread at a time ({@link #running}).
+ *
+ * <p>No database connection is held while user code runs: each write is one short
+ * autocommitted statement.
+ *
+ * @since 0.1.0
+ */
+public class WorkflowEngine {
+
+	private static final Log logger = LogFactory.getLog(WorkflowEngine.class);
+
+	private static final ThreadLocal<Object> DIRECTIVE = new ThreadLocal<>();
+
+	private static final Duration MAX_POLL_PAUSE = Duration.ofMillis(200);
+
+	private final WorkflowStatusRepository workflows;
+
+	private final StepOutputRepository steps;
+
+	private final DbosSerializer serializer;
+
+	private final WorkflowRegistry registry;
+
+	private final BeanFactory beanFactory;
+
+	private final ExecutorService pool;
+
+	private final String executorId;
+
+	private final long maxPayloadBytes;
+
+	private volatile @Nullable String applicationVersion;
+
+	private final Map<String, CompletableFuture<Void>> running = new ConcurrentHashMap<>();
+
+	private volatile boolean shuttingDown;
+
+	public WorkflowEngine(WorkflowStatusRepository workflows, StepOutputRepository steps, DbosSerializer serializer,
+			WorkflowRegistry registry, BeanFactory beanFactory, ExecutorService pool, String executorId,
+			@Nullable String applicationVersion, long maxPayloadBytes) {
+		this.workflows = workflows;
+		this.steps = steps;
+		this.serializer = serializer;
+		this.registry = registry;
+		this.beanFactory = beanFactory;
+		this.pool = pool;
+		this.executorId = executorId;
+		this.applicationVersion = applicationVersion;
+		this.maxPayloadBytes = maxPayloadBytes;
+	}
+
+	public String getExecutorId() {
+		return this.executorId;
+	}
+
+	/**
+	 * The application version workflows started here are recorded with, and the only one
+	 * recovered here: {@code dbos.application-version}, else a hash of the workflow code.
+	 * @return the application version
+	 */
+	public String getApplicationVersion() {
+		String version = this.applicationVersion;
+		if (version == null) {
+			version = this.registry.codeVersion();
+			this.applicationVersion = version;
+		}
+		return version;
+	}
+
+	public WorkflowRegistry getRegistry() {
+		return this.registry;
+	}
+
+	// ------------------------------------------------------------------ facade entry points
+
+	/**
+	 * Runs a workflow call inline with options.
+	 * @see io.github.dbosspring.workflow.Dbos#run(WorkflowOptions, io.github.dbosspring.workflow.WorkflowCall)
+	 */
+	public <T> @Nullable T run(WorkflowOptions options, Callable<T> call) throws Exception {
+		StartDirective directive = new StartDirective(options, false);
+		DIRECTIVE.set(directive);
+		try {
+			T result = call.call();
+			directive.checkConsumed();
+			return result;
+		}
+		finally {
+			DIRECTIVE.remove();
+		}
+	}
+
+	/**
+	 * Starts a workflow call in the background.
+	 * @see io.github.dbosspring.workflow.Dbos#start(WorkflowOptions, io.github.dbosspring.workflow.WorkflowCall)
+	 */
+	@SuppressWarnings("unchecked")
+	public <T> WorkflowHandle<T> start(WorkflowOptions options, Callable<?> call) throws Exception {
+		StartDirective directive = new StartDirective(options, true);
+		DIRECTIVE.set(directive);
+		try {
+			call.call();
+			directive.checkConsumed();
+			return (WorkflowHandle<T>) directive.handle;
+		}
+		finally {
+			DIRECTIVE.remove();
+		}
+	}
+
+	/**
+	 * A handle for an existing workflow.
+	 * @param workflowId the workflow ID
+	 * @return the handle
+	 * @throws WorkflowNotFoundException if no workflow has that ID
+	 */
+	public <T> WorkflowHandle<T> retrieve(String workflowId) {
+		WorkflowInfo info = this.workflows.find(workflowId)
+			.orElseThrow(() -> new WorkflowNotFoundException("No workflow with ID '" + workflowId + "'"));
+		return new DefaultWorkflowHandle<>(this, workflowId, this.registry.find(info.workflowName()).orElse(null));
+	}
+
+	public Optional<WorkflowInfo> findWorkflow(String workflowId) {
+		return this.workflows.find(workflowId);
+	}
+
+	public List<WorkflowInfo> listWorkflows(io.github.dbosspring.workflow.WorkflowQuery query) {
+		return this.workflows.list(query);
+	}
+
+	public List<StepInfo> listSteps(String workflowId) {
+		return this.steps.findAll(workflowId);
+	}
+
+	// ------------------------------------------------------------------ interception
+
+	/**
+	 * Called by the workflow interceptor for every call of a {@code @Workflow} method.
+	 */
+	Object invokeWorkflow(WorkflowMethod workflow, MethodInvocation invocation) throws Throwable {
+		Object directive = DIRECTIVE.get();
+		if (directive != null) {
+			DIRECTIVE.remove();
+		}
+		if (directive instanceof ResumeDirective resume && resume.workflowName().equals(workflow.name())) {
+			return resumeOwned(workflow, resume.workflowId(), invocation::proceed);
+		}
+		StartDirective start = (directive instanceof StartDirective startDirective) ? startDirective.consume() : null;
+		String explicitId = (start != null) ? start.options.workflowId() : null;
+		boolean background = start != null && start.background;
+		WorkflowExecutionContext parent = WorkflowExecutionContext.current();
+		if (parent == null || parent.inStep()) {
+			// a top-level workflow, or a child started inside a step body (replayed with the step)
+			String id = (explicitId != null) ? explicitId
+					: (parent != null) ? parent.childIdInStep() : UUID.randomUUID().toString();
+			String parentId = (parent != null) ? parent.workflowId() : null;
+			if (background) {
+				start.handle = startInBackground(workflow, id, invocation, parentId);
+				return placeholder(invocation.getMethod());
+			}
+			return runInline(workflow, id, invocation.getArguments(), parentId, invocation::proceed);
+		}
+		// a child started from a workflow body is a step of its parent
+		checkBoundary(parent);
+		int stepId = parent.nextStepId();
+		StepInfo recorded = parent.recorded(stepId);
+		if (recorded != null) {
+			checkStepName(parent, stepId, recorded, workflow.name());
+			if (background) {
+				String childId = (recorded.childWorkflowId() != null) ? recorded.childWorkflowId()
+						: parent.workflowId() + "-" + stepId;
+				start.handle = new DefaultWorkflowHandle<>(this, childId, workflow);
+				return placeholder(invocation.getMethod());
+			}
+			return replay(parent, recorded, workflow.returnType(), workflow.method().getExceptionTypes());
+		}
+		String childId = (explicitId != null) ? explicitId : parent.workflowId() + "-" + stepId;
+		long startedAt = System.nanoTime();
+		if (background) {
+			start.handle = startInBackground(workflow, childId, invocation, parent.workflowId());
+			checkpoint(parent, stepId, workflow.name(), null, null, childId, startedAt,
+					workflow.method().getReturnType(), workflow.method().getExceptionTypes());
+			return placeholder(invocation.getMethod());
+		}
+		Object result = null;
+		Throwable failure = null;
+		try {
+			result = runInline(workflow, childId, invocation.getArguments(), parent.workflowId(),
+					invocation::proceed);
+		}
+		catch (WorkflowAbandonedException ex) {
+			parent.abandon();
+			throw ex;
+		}
+		catch (Throwable ex) {
+			failure = ex;
+		}
+		return checkpoint(parent, stepId, workflow.name(), result, failure, childId, startedAt,
+				workflow.returnType(), workflow.method().getExceptionTypes());
+	}
+
+	/**
+	 * Called by the step interceptor (and lambda steps) for every step call.
+	 * @param attributes the step's settings
+	 * @param returnType the type to read a recorded output as
+	 * @param declaredExceptions checked exceptions the step may throw
+	 * @param body the step body
+	 * @return the step's output, live or recorded
+	 */
+	public @Nullable Object runStep(StepAttributes attributes, Type returnType, Class<?>[] declaredExceptions,
+			Invocation body) throws Throwable {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context == null || context.inStep()) {
+			// outside a workflow, or nested in another step (checkpointed with it)
+			return body.proceed();
+		}
+		int stepId = context.nextStepId();
+		StepInfo recorded = context.recorded(stepId);
+		if (recorded != null) {
+			checkStepName(context, stepId, recorded, attributes.name());
+			return replay(context, recorded, returnType, declaredExceptions);
+		}
+		checkBoundary(context);
+		long startedAt = System.nanoTime();
+		Object result = null;
+		Throwable failure = null;
+		context.enterStep(stepId);
+		try {
+			result = runWithRetries(context, attributes, body);
+		}
+		catch (WorkflowAbandonedException ex) {
+			context.abandon();
+			throw ex;
+		}
+		catch (Throwable ex) {
+			failure = ex;
+		}
+		finally {
+			context.exitStep();
+		}
+		return checkpoint(context, stepId, attributes.name(), result, failure, null, startedAt, returnType,
+				declaredExceptions);
+	}
+
+	private @Nullable Object runWithRetries(WorkflowExecutionContext context, StepAttributes attributes,
+			Invocation body) throws Throwable {
+		for (int attempt = 1;; attempt++) {
+			try {
+				return body.proceed();
+			}
+			catch (Throwable ex) {
+				if (attempt >= attributes.maxAttempts() || !attributes.isRetryable(ex)
+						|| ex instanceof WorkflowAbandonedException) {
+					throw ex;
+				}
+				Duration delay = attributes.delayBeforeRetry(attempt);
+				if (logger.isDebugEnabled()) {
+					logger.debug("Step '" + attributes.name() + "' of workflow '" + context.workflowId()
+							+ "' failed (attempt " + attempt + " of " + attributes.maxAttempts() + "), retrying in "
+							+ delay.toMillis() + " ms: " + ex);
+				}
+				try {
+					Thread.sleep(delay.toMillis());
+				}
+				catch (InterruptedException interrupted) {
+					Thread.currentThread().interrupt();
+					throw abandon(context, "interrupted while waiting to retry step '" + attributes.name() + "'");
+				}
+				checkBoundary(context);
+			}
+		}
+	}
+
+	/**
+	 * Writes a step's outcome and returns it (or throws it). When the checkpoint is
+	 * refused, the outcome an earlier execution recorded for the step wins; when there is
+	 * none, this executor lost the workflow.
+	 */
+	private @Nullable Object checkpoint(WorkflowExecutionContext context, int stepId, String stepName,
+			@Nullable Object result, @Nullable Throwable failure, @Nullable String childId, long startedAtNanos,
+			Type returnType, Class<?>[] declaredExceptions) throws Throwable {
+		String output = null;
+		if (failure == null) {
+			try {
+				output = serializeValue(result, "the output of step '" + stepName + "' in workflow '"
+						+ context.workflowId() + "'");
+			}
+			catch (DbosException ex) {
+				failure = ex;
+			}
+		}
+		String errorClass = (failure != null) ? failure.getClass().getName() : null;
+		String errorMessage = (failure != null) ? failure.getMessage() : null;
+		double seconds = (System.nanoTime() - startedAtNanos) / 1e9;
+		boolean written;
+		try {
+			written = this.steps.insert(context.workflowId(), this.executorId, stepId, stepName, output, errorClass,
+					errorMessage, childId, seconds);
+		}
+		catch (DataAccessException ex) {
+			throw abandon(context, "could not checkpoint step '" + stepName + "' (" + ex.getMessage() + ")");
+		}
+		if (!written) {
+			Optional<StepInfo> existing = this.steps.find(context.workflowId(), stepId);
+			if (existing.isEmpty()) {
+				throw abandon(context, "this executor no longer owns it (it was adopted by another executor or is "
+						+ "no longer PENDING); its checkpoint for step '" + stepName + "' was rejected");
+			}
+			return replay(context, existing.get(), returnType, declaredExceptions);
+		}
+		if (failure != null) {
+			throw failure;
+		}
+		return result;
+	}
+
+	private @Nullable Object replay(WorkflowExecutionContext context, StepInfo recorded, Type returnType,
+			Class<?>[] declaredExceptions) throws Throwable {
+		if (recorded.failed()) {
+			throw RecordedErrors.rebuild(context.workflowId(), recorded.errorClass(), recorded.errorMessage(),
+					declaredExceptions);
+		}
+		try {
+			return this.serializer.deserialize(recorded.output(), returnType);
+		}
+		catch (RuntimeException ex) {
+			throw new DbosSerializationException("Cannot read the recorded output of step '" + recorded.stepName()
+					+ "' (#" + recorded.stepId() + ") of workflow '" + context.workflowId() + "' as " + returnType
+					.getTypeName() + ": " + ex.getMessage(), ex);
+		}
+	}
+
+	private void checkStepName(WorkflowExecutionContext context, int stepId, StepInfo recorded, String name) {
+		if (!recorded.stepName().equals(name)) {
+			throw new NonDeterministicWorkflowException("Workflow '" + context.workflowId() + "' ("
+					+ context.workflow().name() + ") called step '" + name + "' at position " + stepId
+					+ ", but the recorded execution called '" + recorded.stepName() + "' there. Workflow code must be "
+					+ "deterministic; to change it while workflows are in flight, deploy it under a new application "
+					+ "version.");
+		}
+	}
+
+	private void checkBoundary(WorkflowExecutionContext context) {
+		if (context.isAbandoned()) {
+			throw new WorkflowAbandonedException(context.workflowId(), "it was abandoned earlier in this execution");
+		}
+		if (this.shuttingDown) {
+			throw abandon(context, "this process is shutting down");
+		}
+	}
+
+	private WorkflowAbandonedException abandon(WorkflowExecutionContext context, String reason) {
+		context.abandon();
+		return new WorkflowAbandonedException(context.workflowId(), reason);
+	}
+
+	// ------------------------------------------------------------------ execution
+
+	private @Nullable Object runInline(WorkflowMethod workflow, String workflowId, @Nullable Object[] args,
+			@Nullable String parentId, Invocation body) throws Throwable {
+		CompletableFuture<Void> slot = new CompletableFuture<>();
+		if (this.running.putIfAbsent(workflowId, slot) == null) {
+			try {
+				String inputs = serializeArguments(workflow, args);
+				if (this.workflows.insertPending(newWorkflow(workflow, workflowId, inputs, parentId))) {
+					return execute(workflow, workflowId, Map.of(), body);
+				}
+				WorkflowInfo existing = findExisting(workflowId, workflow);
+				if (existing.status() == WorkflowStatus.PENDING && this.executorId.equals(existing.executorId())) {
+					return execute(workflow, workflowId, recordedSteps(workflowId), body);
+				}
+				if (existing.status().isTerminal()) {
+					return outcome(existing, workflow);
+				}
+			}
+			finally {
+				release(workflowId, slot);
+			}
+		}
+		// running on another thread or in another process: its outcome is ours
+		return awaitOutcome(workflowId, workflow, null);
+	}
+
+	private WorkflowHandle<?> startInBackground(WorkflowMethod workflow, String workflowId,
+			MethodInvocation invocation, @Nullable String parentId) {
+		String inputs = serializeArguments(workflow, invocation.getArguments());
+		MethodInvocation clone = ((ProxyMethodInvocation) invocation).invocableClone();
+		Invocation body = clone::proceed;
+		CompletableFuture<Void> slot = new CompletableFuture<>();
+		if (this.running.putIfAbsent(workflowId, slot) == null) {
+			boolean submitted = false;
+			try {
+				boolean fresh = this.workflows.insertPending(newWorkflow(workflow, workflowId, inputs, parentId));
+				if (fresh || ownedAndPending(findExisting(workflowId, workflow))) {
+					submit(workflowId, slot, () -> execute(workflow, workflowId,
+							fresh ? Map.of() : recordedSteps(workflowId), body));
+					submitted = true;
+				}
+			}
+			finally {
+				if (!submitted) {
+					release(workflowId, slot);
+				}
+			}
+		}
+		return new DefaultWorkflowHandle<>(this, workflowId, workflow);
+	}
+
+	/**
+	 * Resumes a workflow this executor adopted for recovery, on the workflow pool.
+	 * @param adopted the adopted workflow
+	 * @return whether it was submitted (false: unknown here, given up, or already running)
+	 */
+	public boolean resume(AdoptedWorkflow adopted) {
+		if (adopted.status() == WorkflowStatus.MAX_RECOVERY_ATTEMPTS_EXCEEDED) {
+			logger.warn("Workflow '" + adopted.workflowId() + "' (" + adopted.workflowName() + ") was recovered "
+					+ (adopted.recoveryAttempts() - 1) + " times without completing and is now "
+					+ "MAX_RECOVERY_ATTEMPTS_EXCEEDED; fix the cause and resume it");
+			return false;
+		}
+		Optional<WorkflowMethod> workflow = this.registry.find(adopted.workflowName());
+		if (workflow.isEmpty()) {
+			logger.error("Cannot recover workflow '" + adopted.workflowId() + "': this application defines no "
+					+ "workflow named '" + adopted.workflowName() + "'. It stays PENDING.");
+			return false;
+		}
+		CompletableFuture<Void> slot = new CompletableFuture<>();
+		if (this.running.putIfAbsent(adopted.workflowId(), slot) != null) {
+			return false;
+		}
+		try {
+			submit(adopted.workflowId(), slot, () -> invokeForRecovery(workflow.get(), adopted));
+			return true;
+		}
+		catch (RuntimeException ex) {
+			release(adopted.workflowId(), slot);
+			throw ex;
+		}
+	}
+
+	private @Nullable Object invokeForRecovery(WorkflowMethod workflow, AdoptedWorkflow adopted) throws Throwable {
+		@Nullable Object[] args;
+		try {
+			args = this.serializer.deserializeArguments(adopted.inputs(), workflow.parameterTypes());
+		}
+		catch (RuntimeException ex) {
+			String message = "Cannot read the stored arguments of workflow '" + adopted.workflowId() + "' as the "
+					+ "parameters of " + workflow.describe() + ": " + ex.getMessage();
+			this.workflows.complete(adopted.workflowId(), this.executorId, WorkflowStatus.ERROR, null,
+					DbosSerializationException.class.getName(), message);
+			throw new DbosSerializationException(message, ex);
+		}
+		Object bean = (workflow.beanName() != null) ? this.beanFactory.getBean(workflow.beanName())
+				: this.beanFactory.getBean(workflow.userClass());
+		Method method = AopUtils.selectInvocableMethod(workflow.method(), bean.getClass());
+		DIRECTIVE.set(new ResumeDirective(adopted.workflowId(), workflow.name()));
+		try {
+			return method.invoke(bean, args);
+		}
+		catch (InvocationTargetException ex) {
+			throw ex.getTargetException();
+		}
+		finally {
+			DIRECTIVE.remove();
+		}
+	}
+
+	private @Nullable Object resumeOwned(WorkflowMethod workflow, String workflowId, Invocation body)
+			throws Throwable {
+		WorkflowInfo current = findExisting(workflowId, workflow);
+		if (ownedAndPending(current)) {
+			return execute(workflow, workflowId, recordedSteps(workflowId), body);
+		}
+		return current.status().isTerminal() ? outcome(current, workflow) : null;
+	}
+
+	private void submit(String workflowId, CompletableFuture<Void> slot, Invocation task) {
+		try {
+			this.pool.execute(() -> {
+				try {
+					task.proceed();
+				}
+				catch (WorkflowAbandonedException ex) {
+					logger.info(ex.getMessage());
+				}
+				catch (Throwable ex) {
+					if (logger.isDebugEnabled()) {
+						logger.debug("Workflow '" + workflowId + "' ended with " + ex);
+					}
+				}
+				finally {
+					release(workflowId, slot);
+				}
+			});
+		}
+		catch (RejectedExecutionException ex) {
+			logger.info("Workflow '" + workflowId + "' was left PENDING for recovery: this process is shutting down");
+			throw ex;
+		}
+	}
+
+	private @Nullable Object execute(WorkflowMethod workflow, String workflowId, Map<Integer, StepInfo> recorded,
+			Invocation body) throws Throwable {
+		WorkflowExecutionContext context = new WorkflowExecutionContext(workflowId, workflow, recorded);
+		if (this.shuttingDown) {
+			throw abandon(context, "this process is shutting down");
+		}
+		WorkflowExecutionContext previous = WorkflowExecutionContext.bind(context);
+		Object result;
+		try {
+			result = body.proceed();
+		}
+		catch (Throwable ex) {
+			if (context.isAbandoned() || ex instanceof WorkflowAbandonedException) {
+				throw abandoned(context, ex);
+			}
+			return complete(context, WorkflowStatus.ERROR, null, ex, null);
+		}
+		finally {
+			WorkflowExecutionContext.bind(previous);
+		}
+		if (context.isAbandoned()) {
+			throw abandoned(context, null);
+		}
+		String output;
+		try {
+			output = serializeValue(result, "the result of workflow " + workflow.describe());
+		}
+		catch (DbosException ex) {
+			return complete(context, WorkflowStatus.ERROR, null, ex, null);
+		}
+		return complete(context, WorkflowStatus.SUCCESS, output, null, result);
+	}
+
+	private @Nullable Object complete(WorkflowExecutionContext context, WorkflowStatus status,
+			@Nullable String output, @Nullable Throwable failure, @Nullable Object result) throws Throwable {
+		boolean recorded;
+		try {
+			recorded = this.workflows.complete(context.workflowId(), this.executorId, status, output,
+					(failure != null) ? failure.getClass().getName() : null,
+					(failure != null) ? failure.getMessage() : null);
+		}
+		catch (DataAccessException ex) {
+			throw abandon(context, "could not record its outcome (" + ex.getMessage() + ")");
+		}
+		if (!recorded) {
+			WorkflowInfo current = findExisting(context.workflowId(), context.workflow());
+			if (!current.status().isTerminal()) {
+				throw abandon(context, "this executor no longer owns it; its outcome was not recorded");
+			}
+			return outcome(current, context.workflow());
+		}
+		if (failure != null) {
+			throw failure;
+		}
+		return result;
+	}
+
+	private WorkflowAbandonedException abandoned(WorkflowExecutionContext context, @Nullable Throwable cause) {
+		context.abandon();
+		if (cause instanceof WorkflowAbandonedException abandoned) {
+			return abandoned;
+		}
+		return new WorkflowAbandonedException(context.workflowId(),
+				"it was abandoned during this execution" + ((cause != null) ? " (" + cause + ")" : ""));
+	}
+
+	// ------------------------------------------------------------------ outcomes
+
+	/**
+	 * Waits for a workflow's outcome: the local execution first, then the stored state.
+	 * @param timeout the longest wait, or {@code null} to wait indefinitely
+	 */
+	@Nullable Object awaitOutcome(String workflowId, @Nullable WorkflowMethod workflow, @Nullable Duration timeout)
+			throws Throwable {
+		long deadline = (timeout != null) ? System.nanoTime() + timeout.toNanos() : Long.MAX_VALUE;
+		long pauseMillis = 2;
+		while (true) {
+			CompletableFuture<Void> local = this.running.get(workflowId);
+			if (local != null) {
+				try {
+					local.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+				}
+				catch (TimeoutException | ExecutionException ex) {
+					// checked below
+				}
+			}
+			WorkflowInfo current = this.workflows.find(workflowId)
+				.orElseThrow(() -> new WorkflowNotFoundException("No workflow with ID '" + workflowId + "'"));
+			if (current.status().isTerminal()) {
+				return outcome(current, (workflow != null) ? workflow
+						: this.registry.find(current.workflowName()).orElse(null));
+			}
+			long remaining = deadline - System.nanoTime();
+			if (remaining <= 0) {
+				throw new TimeoutException("Workflow '" + workflowId + "' is still " + current.status() + " after "
+						+ timeout);
+			}
+			Thread.sleep(Math.min(pauseMillis, TimeUnit.NANOSECONDS.toMillis(remaining) + 1));
+			pauseMillis = Math.min(pauseMillis * 2, MAX_POLL_PAUSE.toMillis());
+		}
+	}
+
+	private @Nullable Object outcome(WorkflowInfo info, @Nullable WorkflowMethod workflow) throws Throwable {
+		return switch (info.status()) {
+			case SUCCESS -> this.serializer.deserialize(info.output(),
+					(workflow != null) ? workflow.returnType() : Object.class);
+			case ERROR -> throw RecordedErrors.rebuild(info.workflowId(),
+					(info.errorClass() != null) ? info.errorClass() : WorkflowFailedException.class.getName(),
+					info.errorMessage(), (workflow != null) ? workflow.method().getExceptionTypes() : new Class<?>[0]);
+			case CANCELLED -> throw new WorkflowCancelledException(info.workflowId());
+			case MAX_RECOVERY_ATTEMPTS_EXCEEDED ->
+				throw new MaxRecoveryAttemptsExceededException(info.workflowId(), info.recoveryAttempts());
+			default -> throw new IllegalStateException("Workflow '" + info.workflowId() + "' is " + info.status());
+		};
+	}
+
+	private WorkflowInfo findExisting(String workflowId, WorkflowMethod workflow) {
+		WorkflowInfo existing = this.workflows.find(workflowId)
+			.orElseThrow(() -> new WorkflowNotFoundException("Workflow '" + workflowId + "' disappeared while "
+					+ "starting it (deleted concurrently?)"));
+		if (!existing.workflowName().equals(workflow.name())) {
+			throw new DbosException("Workflow ID '" + workflowId + "' is already used by a workflow named '"
+					+ existing.workflowName() + "', not '" + workflow.name() + "'. Workflow IDs are idempotency keys: "
+					+ "use a distinct ID for a different workflow.");
+		}
+		return existing;
+	}
+
+	private boolean ownedAndPending(WorkflowInfo info) {
+		return info.status() == WorkflowStatus.PENDING && this.executorId.equals(info.executorId());
+	}
+
+	private Map<Integer, StepInfo> recordedSteps(String workflowId) {
+		Map<Integer, StepInfo> recorded = new HashMap<>();
+		for (StepInfo step : this.steps.findAll(workflowId)) {
+			recorded.put(step.stepId(), step);
+		}
+		return recorded;
+	}
+
+	private NewWorkflow newWorkflow(WorkflowMethod workflow, String workflowId, String inputs,
+			@Nullable String parentId) {
+		return new NewWorkflow(workflowId, workflow.name(), workflow.userClass().getName(), workflow.beanName(),
+				inputs, this.executorId, getApplicationVersion(), parentId);
+	}
+
+	// ------------------------------------------------------------------ serialization
+
+	private String serializeArguments(WorkflowMethod workflow, @Nullable Object[] args) {
+		String inputs;
+		try {
+			inputs = this.serializer.serializeArguments(args);
+		}
+		catch (ArgumentSerializationException ex) {
+			int index = ex.getIndex();
+			Object arg = args[index];
+			String parameter = workflow.method().getParameters()[index].getName();
+			throw new DbosSerializationException("Cannot start workflow " + workflow.describe() + ": argument #"
+					+ index + " ('" + parameter + "', a " + ((arg != null) ? arg.getClass().getName() : "null")
+					+ ") cannot be serialized: " + ex.getMessage() + ". Nothing was recorded. Pass a value Jackson "
+					+ "can write (a record, a bean with properties) or an ID the workflow can load.", ex.getCause());
+		}
+		checkSize(inputs, "the arguments of workflow " + workflow.describe());
+		return inputs;
+	}
+
+	private String serializeValue(@Nullable Object value, String what) {
+		String text;
+		try {
+			text = this.serializer.serialize(value);
+		}
+		catch (RuntimeException ex) {
+			throw new DbosSerializationException("Cannot serialize " + what + " (a "
+					+ ((value != null) ? value.getClass().getName() : "null") + "): " + ex.getMessage(), ex);
+		}
+		checkSize(text, what);
+		return text;
+	}
+
+	private void checkSize(String text, String what) {
+		// a char takes at most 3 bytes in UTF-8: count exactly only near the limit
+		if ((long) text.length() * 3 > this.maxPayloadBytes) {
+			long bytes = text.getBytes(StandardCharsets.UTF_8).length;
+			if (bytes > this.maxPayloadBytes) {
+				throw new PayloadTooLargeException("Cannot store " + what + ": it serializes to " + bytes
+						+ " bytes, more than dbos.max-payload-size (" + this.maxPayloadBytes + " bytes). Store large "
+						+ "data elsewhere and pass a reference, or raise dbos.max-payload-size.");
+			}
+		}
+	}
+
+	// ------------------------------------------------------------------ life cycle
+
+	/**
+	 * The IDs of the workflows executing in this process.
+	 * @return a snapshot of the running workflow IDs
+	 */
+	public Set<String> runningWorkflowIds() {
+		return Set.copyOf(this.running.keySet());
+	}
+
+	public boolean isShuttingDown() {
+		return this.shuttingDown;
+	}
+
+	/**
+	 * Stops taking new work, lets running workflows reach their next step boundary (or
+	 * finish) within the timeout, and leaves everything else PENDING for recovery.
+	 * @param timeout how long to wait for running workflows
+	 */
+	public void shutdown(Duration timeout) {
+		this.shuttingDown = true;
+		this.pool.shutdown();
+		long deadline = System.nanoTime() + timeout.toNanos();
+		for (CompletableFuture<Void> execution : List.copyOf(this.running.values())) {
+			try {
+				execution.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
+			catch (ExecutionException | TimeoutException ex) {
+				// left for recovery
+			}
+		}
+		this.pool.shutdownNow();
+		if (!this.running.isEmpty()) {
+			logger.info("Left " + this.running.size() + " running workflow(s) PENDING for recovery at shutdown");
+		}
+	}
+
+	private void release(String workflowId, CompletableFuture<Void> slot) {
+		this.running.remove(workflowId, slot);
+		slot.complete(null);
+	}
+
+	static @Nullable Object placeholder(Method method) {
+		Class<?> type = method.getReturnType();
+		return (type.isPrimitive() && type != void.class) ? Array.get(Array.newInstance(type, 1), 0) : null;
+	}
+
+	private static final class StartDirective {
+
+		private final WorkflowOptions options;
+
+		private final boolean background;
+
+		private boolean consumed;
+
+		private @Nullable WorkflowHandle<?> handle;
+
+		StartDirective(WorkflowOptions options, boolean background) {
+			this.options = options;
+			this.background = background;
+		}
+
+		StartDirective consume() {
+			this.consumed = true;
+			return this;
+		}
+
+		void checkConsumed() {
+			if (!this.consumed) {
+				throw new DbosException("The call passed to Dbos did not reach a @Workflow method through its Spring "
+						+ "proxy, so it ran without durability. Call the workflow on the injected bean, for example "
+						+ "dbos.start(() -> orders.process(order)).");
+			}
+		}
+
+	}
+
+	private record ResumeDirective(String workflowId, String workflowName) {
+	}
+
+}

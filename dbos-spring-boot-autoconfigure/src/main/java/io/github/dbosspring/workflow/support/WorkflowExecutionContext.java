@@ -1,0 +1,108 @@
+package io.github.dbosspring.workflow.support;
+
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.jspecify.annotations.Nullable;
+
+import io.github.dbosspring.workflow.StepInfo;
+
+/**
+ * The state of one workflow execution on the thread that runs it: its ID, the next step
+ * sequence number and, when the workflow is re-executed, the outcomes recorded by the
+ * earlier execution (loaded once, in one query).
+ *
+ * @since 0.1.0
+ */
+public final class WorkflowExecutionContext {
+
+	private static final ThreadLocal<WorkflowExecutionContext> CURRENT = new ThreadLocal<>();
+
+	private final String workflowId;
+
+	private final WorkflowMethod workflow;
+
+	private final Map<Integer, StepInfo> recorded;
+
+	private final AtomicInteger nextStepId = new AtomicInteger();
+
+	private int stepDepth;
+
+	private int childrenInStep;
+
+	private int currentStepId = -1;
+
+	private volatile boolean abandoned;
+
+	WorkflowExecutionContext(String workflowId, WorkflowMethod workflow, Map<Integer, StepInfo> recorded) {
+		this.workflowId = workflowId;
+		this.workflow = workflow;
+		this.recorded = recorded;
+	}
+
+	/**
+	 * The context of the workflow running on this thread.
+	 * @return the context, or {@code null} outside a workflow
+	 */
+	public static @Nullable WorkflowExecutionContext current() {
+		return CURRENT.get();
+	}
+
+	static @Nullable WorkflowExecutionContext bind(@Nullable WorkflowExecutionContext context) {
+		WorkflowExecutionContext previous = CURRENT.get();
+		if (context == null) {
+			CURRENT.remove();
+		}
+		else {
+			CURRENT.set(context);
+		}
+		return previous;
+	}
+
+	public String workflowId() {
+		return this.workflowId;
+	}
+
+	public WorkflowMethod workflow() {
+		return this.workflow;
+	}
+
+	int nextStepId() {
+		return this.nextStepId.getAndIncrement();
+	}
+
+	@Nullable StepInfo recorded(int stepId) {
+		return this.recorded.get(stepId);
+	}
+
+	boolean inStep() {
+		return this.stepDepth > 0;
+	}
+
+	void enterStep(int stepId) {
+		this.stepDepth++;
+		this.currentStepId = stepId;
+		this.childrenInStep = 0;
+	}
+
+	void exitStep() {
+		this.stepDepth--;
+	}
+
+	/**
+	 * The ID of a child workflow started inside a step body: stable across re-executions
+	 * of that step.
+	 */
+	String childIdInStep() {
+		return this.workflowId + "-" + this.currentStepId + "." + (this.childrenInStep++);
+	}
+
+	boolean isAbandoned() {
+		return this.abandoned;
+	}
+
+	void abandon() {
+		this.abandoned = true;
+	}
+
+}

@@ -1,0 +1,7 @@
+/**
+ * DBOS support.
+ */
+@NullMarked
+package io.github.dbosspring.workflow.support;
+
+import org.jspecify.annotations.NullMarked;
