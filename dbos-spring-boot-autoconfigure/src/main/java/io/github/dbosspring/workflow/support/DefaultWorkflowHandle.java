@@ -53,7 +53,7 @@ final class DefaultWorkflowHandle<T> implements WorkflowHandle<T> {
 	@SuppressWarnings("unchecked")
 	private T await(@Nullable Duration timeout) throws TimeoutException {
 		try {
-			return (T) this.engine.awaitOutcome(this.workflowId, this.workflow, timeout);
+			return (T) this.engine.awaitOutcome(this.workflowId, this.workflow, timeout, false);
 		}
 		catch (RuntimeException | Error | TimeoutException ex) {
 			throw ex;

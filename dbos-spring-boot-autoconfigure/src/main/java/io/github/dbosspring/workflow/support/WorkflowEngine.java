@@ -440,7 +440,7 @@ public class WorkflowEngine {
 			}
 		}
 		// running on another thread or in another process: its outcome is ours
-		return awaitOutcome(workflowId, workflow, null);
+		return awaitOutcome(workflowId, workflow, null, true);
 	}
 
 	private WorkflowHandle<?> startInBackground(WorkflowMethod workflow, String workflowId,
@@ -633,8 +633,8 @@ public class WorkflowEngine {
 	 * Waits for a workflow's outcome: the local execution first, then the stored state.
 	 * @param timeout the longest wait, or {@code null} to wait indefinitely
 	 */
-	@Nullable Object awaitOutcome(String workflowId, @Nullable WorkflowMethod workflow, @Nullable Duration timeout)
-			throws Throwable {
+	@Nullable Object awaitOutcome(String workflowId, @Nullable WorkflowMethod workflow, @Nullable Duration timeout,
+			boolean checkedExceptions) throws Throwable {
 		long deadline = (timeout != null) ? System.nanoTime() + timeout.toNanos() : Long.MAX_VALUE;
 		long pauseMillis = 2;
 		while (true) {
@@ -651,7 +651,7 @@ public class WorkflowEngine {
 				.orElseThrow(() -> new WorkflowNotFoundException("No workflow with ID '" + workflowId + "'"));
 			if (current.status().isTerminal()) {
 				return outcome(current, (workflow != null) ? workflow
-						: this.registry.find(current.workflowName()).orElse(null));
+						: this.registry.find(current.workflowName()).orElse(null), checkedExceptions);
 			}
 			long remaining = deadline - System.nanoTime();
 			if (remaining <= 0) {
@@ -664,12 +664,23 @@ public class WorkflowEngine {
 	}
 
 	private @Nullable Object outcome(WorkflowInfo info, @Nullable WorkflowMethod workflow) throws Throwable {
+		return outcome(info, workflow, true);
+	}
+
+	/**
+	 * The recorded outcome of a completed workflow: its result, or its exception thrown.
+	 * @param checkedExceptions whether a checked exception the workflow method declares is
+	 * re-created as such (for callers of the method), or wrapped (for handles)
+	 */
+	private @Nullable Object outcome(WorkflowInfo info, @Nullable WorkflowMethod workflow, boolean checkedExceptions)
+			throws Throwable {
 		return switch (info.status()) {
 			case SUCCESS -> this.serializer.deserialize(info.output(),
 					(workflow != null) ? workflow.returnType() : Object.class);
 			case ERROR -> throw RecordedErrors.rebuild(info.workflowId(),
 					(info.errorClass() != null) ? info.errorClass() : WorkflowFailedException.class.getName(),
-					info.errorMessage(), (workflow != null) ? workflow.method().getExceptionTypes() : new Class<?>[0]);
+					info.errorMessage(), (workflow != null && checkedExceptions) ? workflow.method().getExceptionTypes()
+							: new Class<?>[0]);
 			case CANCELLED -> throw new WorkflowCancelledException(info.workflowId());
 			case MAX_RECOVERY_ATTEMPTS_EXCEEDED ->
 				throw new MaxRecoveryAttemptsExceededException(info.workflowId(), info.recoveryAttempts());
