@@ -51,6 +51,7 @@ import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.dao.DataAccessException;
+import org.springframework.util.ReflectionUtils;
 
 /**
  * Runs workflows and steps: records each workflow's start, checkpoints every step,
@@ -515,6 +516,7 @@ public class WorkflowEngine {
 		Object bean = (workflow.beanName() != null) ? this.beanFactory.getBean(workflow.beanName())
 				: this.beanFactory.getBean(workflow.userClass());
 		Method method = AopUtils.selectInvocableMethod(workflow.method(), bean.getClass());
+		ReflectionUtils.makeAccessible(method);
 		DIRECTIVE.set(new ResumeDirective(adopted.workflowId(), workflow.name()));
 		try {
 			return method.invoke(bean, args);
@@ -546,9 +548,7 @@ public class WorkflowEngine {
 					logger.info(ex.getMessage());
 				}
 				catch (Throwable ex) {
-					if (logger.isDebugEnabled()) {
-						logger.debug("Workflow '" + workflowId + "' ended with " + ex);
-					}
+					logFailure(workflowId, ex);
 				}
 				finally {
 					release(workflowId, slot);
@@ -558,6 +558,25 @@ public class WorkflowEngine {
 		catch (RejectedExecutionException ex) {
 			logger.info("Workflow '" + workflowId + "' was left PENDING for recovery: this process is shutting down");
 			throw ex;
+		}
+	}
+
+	private void logFailure(String workflowId, Throwable failure) {
+		boolean recorded;
+		try {
+			recorded = this.workflows.find(workflowId).map((info) -> info.status().isTerminal()).orElse(false);
+		}
+		catch (RuntimeException ex) {
+			recorded = false;
+		}
+		if (recorded) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("Workflow '" + workflowId + "' ended with " + failure);
+			}
+		}
+		else {
+			logger.warn("Workflow '" + workflowId + "' could not run and stays PENDING; it is retried by recovery",
+					failure);
 		}
 	}
 
