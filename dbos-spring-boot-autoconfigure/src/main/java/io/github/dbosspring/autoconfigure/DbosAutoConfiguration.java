@@ -66,11 +66,13 @@ public final class DbosAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	static WorkflowRegistry dbosWorkflowRegistry() {
 		return new WorkflowRegistry();
 	}
 
 	@Bean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	static WorkflowBeanPostProcessor dbosWorkflowBeanPostProcessor(WorkflowRegistry registry) {
 		return new WorkflowBeanPostProcessor(registry);
 	}

@@ -47,7 +47,7 @@ public final class ChildJvm implements AutoCloseable {
 			Path directory = Files.createDirectories(Path.of("target", "child-jvms"));
 			Path log = directory.resolve(name + ".log");
 			Process process = new ProcessBuilder(command).redirectErrorStream(true)
-				.redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+				.redirectOutput(ProcessBuilder.Redirect.to(log.toFile()))
 				.start();
 			return new ChildJvm(process, log);
 		}

@@ -1,0 +1,130 @@
+package io.github.dbosspring.recovery;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+
+import io.github.dbosspring.workflow.Dbos;
+import io.github.dbosspring.workflow.Step;
+import io.github.dbosspring.workflow.Workflow;
+import io.github.dbosspring.workflow.WorkflowHandle;
+import io.github.dbosspring.workflow.WorkflowOptions;
+
+import org.springframework.boot.SpringBootConfiguration;
+import org.springframework.boot.WebApplicationType;
+import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Import;
+import org.springframework.core.env.Environment;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * The worker JVM of the crash tests. Every step first records a side effect in the
+ * {@code crash_ledger} table (with the database clock), then works for a while, then
+ * returns; the test kills this JVM at random moments and checks the ledger against the
+ * recorded checkpoints.
+ *
+ * <p>Modes ({@code crash.mode}): {@code run} starts workflows {@code crash-0..n-1} and
+ * waits for all of them; {@code idle} only keeps the executor alive (to adopt work);
+ * {@code same-id} waits for the test's go signal and then runs workflow
+ * {@code shared-1}.
+ */
+@SpringBootConfiguration
+@EnableAutoConfiguration
+@Import({ CrashTestApp.CrashWorkflows.class, CrashTestApp.CrashSteps.class })
+public class CrashTestApp {
+
+	public static final int STEPS = 5;
+
+	public static void main(String[] args) throws Exception {
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(CrashTestApp.class)
+			.web(WebApplicationType.NONE)
+			.run(args);
+		Environment environment = context.getEnvironment();
+		Dbos dbos = context.getBean(Dbos.class);
+		CrashWorkflows workflows = context.getBean(CrashWorkflows.class);
+		JdbcClient jdbc = context.getBean(JdbcClient.class);
+		String mode = environment.getProperty("crash.mode", "run");
+		System.out.println("READY pid=" + ProcessHandle.current().pid());
+		switch (mode) {
+			case "run" -> {
+				int count = environment.getProperty("crash.workflows", Integer.class, 20);
+				List<WorkflowHandle<String>> handles = new ArrayList<>();
+				for (int i = 0; i < count; i++) {
+					String id = "crash-" + i;
+					handles.add(dbos.start(WorkflowOptions.withId(id), () -> workflows.run(id)));
+				}
+				for (WorkflowHandle<String> handle : handles) {
+					handle.getResult();
+				}
+				System.out.println("ALL-DONE");
+			}
+			case "same-id" -> {
+				while (jdbc.sql("SELECT count(*) FROM crash_go").query(Integer.class).single() == 0) {
+					Thread.sleep(2);
+				}
+				String result = dbos.run(WorkflowOptions.withId("shared-1"), () -> workflows.run("shared-1"));
+				System.out.println("RESULT=" + result);
+			}
+			case "idle" -> Thread.sleep(Long.MAX_VALUE);
+			default -> throw new IllegalArgumentException("Unknown crash.mode " + mode);
+		}
+		context.close();
+		System.exit(0);
+	}
+
+	@Component
+	public static class CrashWorkflows {
+
+		private final CrashSteps steps;
+
+		public CrashWorkflows(CrashSteps steps) {
+			this.steps = steps;
+		}
+
+		@Workflow(name = "crash-workflow")
+		public String run(String id) {
+			StringBuilder result = new StringBuilder();
+			for (int step = 0; step < STEPS; step++) {
+				result.append(this.steps.effect(id, step));
+			}
+			return result.toString();
+		}
+
+	}
+
+	@Component
+	public static class CrashSteps {
+
+		private final JdbcClient jdbc;
+
+		private final long minMillis;
+
+		private final long maxMillis;
+
+		public CrashSteps(JdbcClient jdbc, Environment environment) {
+			this.jdbc = jdbc;
+			this.minMillis = environment.getProperty("crash.step-min-millis", Long.class, 50L);
+			this.maxMillis = environment.getProperty("crash.step-max-millis", Long.class, 150L);
+		}
+
+		@Step
+		public String effect(String workflowId, int step) {
+			// the side effect comes first: a kill after it and before the checkpoint re-runs it
+			this.jdbc.sql("INSERT INTO crash_ledger (workflow_id, step, pid) VALUES (?, ?, ?)")
+				.params(workflowId, step, (int) ProcessHandle.current().pid())
+				.update();
+			try {
+				Thread.sleep(ThreadLocalRandom.current().nextLong(this.minMillis, this.maxMillis + 1));
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+			return "[" + step + "]";
+		}
+
+	}
+
+}
