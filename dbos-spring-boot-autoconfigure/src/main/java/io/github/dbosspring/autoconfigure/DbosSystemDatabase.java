@@ -5,6 +5,7 @@ import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariDataSource;
 
 import org.springframework.beans.factory.DisposableBean;
+import org.springframework.jdbc.datasource.DelegatingDataSource;
 
 /**
  * The database that holds the DBOS tables: the application's {@link DataSource}, or a
@@ -23,9 +24,15 @@ public final class DbosSystemDatabase implements DisposableBean {
 
 	private final boolean owned;
 
+	private final DataSource independent;
+
 	private DbosSystemDatabase(DataSource dataSource, boolean owned) {
 		this.dataSource = dataSource;
 		this.owned = owned;
+		// a distinct DataSource object: Spring's transaction synchronization is keyed by
+		// DataSource, so DBOS statements never join a caller's @Transactional connection and
+		// a business rollback can never erase a checkpoint
+		this.independent = new DelegatingDataSource(dataSource);
 	}
 
 	/**
@@ -55,8 +62,13 @@ public final class DbosSystemDatabase implements DisposableBean {
 		return pool;
 	}
 
+	/**
+	 * The DataSource for DBOS statements: connections from the system database's pool that
+	 * never take part in the caller's Spring-managed transaction.
+	 * @return the DataSource for DBOS statements
+	 */
 	public DataSource getDataSource() {
-		return this.dataSource;
+		return this.independent;
 	}
 
 	@Override
