@@ -7,6 +7,7 @@ import javax.sql.DataSource;
 import com.zaxxer.hikari.HikariDataSource;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.dbosspring.embedded.PersistentEmbeddedPostgres;
@@ -26,6 +27,8 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.jackson.autoconfigure.JacksonAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.boot.test.system.CapturedOutput;
+import org.springframework.boot.test.system.OutputCaptureExtension;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -35,6 +38,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Conditions and fail-fast validation of the auto-configuration.
  */
+@ExtendWith(OutputCaptureExtension.class)
 class DbosAutoConfigurationTests {
 
 	private static String url;
@@ -155,6 +159,16 @@ class DbosAutoConfigurationTests {
 		this.runner.withUserConfiguration(StaticStepConfiguration.class)
 			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
 				.hasMessageContaining("@Step method " + StaticStep.class.getName() + "#shared is static"));
+	}
+
+	@Test
+	void runWithWorkflowCallingItsOwnStepThroughThisShouldWarnAtStartup(CapturedOutput output) {
+		this.runner.withUserConfiguration(SelfCallingConfiguration.class).run((context) -> {
+			assertThat(context).hasNotFailed();
+			assertThat(output).contains("Workflow method " + SelfCalling.class.getName()
+					+ " calls its own @Step method through 'this' (run -> helper)");
+			assertThat(output).doesNotContain("(run -> notAStep)");
+		});
 	}
 
 	@Test
@@ -284,6 +298,34 @@ class DbosAutoConfigurationTests {
 		@Bean
 		StaticStep staticStep() {
 			return new StaticStep();
+		}
+
+	}
+
+	static class SelfCalling {
+
+		@Workflow
+		public String run() {
+			return helper() + notAStep();
+		}
+
+		@Step
+		public String helper() {
+			return "h";
+		}
+
+		public String notAStep() {
+			return "n";
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class SelfCallingConfiguration {
+
+		@Bean
+		SelfCalling selfCalling() {
+			return new SelfCalling();
 		}
 
 	}

@@ -13,9 +13,12 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import io.github.dbosspring.workflow.Step;
@@ -37,6 +40,10 @@ public class WorkflowRegistry {
 
 	private static final List<Class<? extends Annotation>> ANNOTATIONS = List.of(Workflow.class, Step.class);
 
+	private static final Log logger = LogFactory.getLog(WorkflowRegistry.class);
+
+	private final Set<Class<?>> selfInvocationChecked = ConcurrentHashMap.newKeySet();
+
 	private final Map<String, WorkflowMethod> byName = new ConcurrentHashMap<>();
 
 	private final Map<Method, WorkflowMethod> byMethod = new ConcurrentHashMap<>();
@@ -56,6 +63,8 @@ public class WorkflowRegistry {
 		if (!AnnotationUtils.isCandidateClass(userClass, ANNOTATIONS)) {
 			return;
 		}
+		List<Method> workflowMethods = new ArrayList<>();
+		List<Method> stepMethods = new ArrayList<>();
 		ReflectionUtils.doWithMethods(userClass, (method) -> {
 			boolean workflow = AnnotatedElementUtils.hasAnnotation(method, Workflow.class);
 			boolean step = AnnotatedElementUtils.hasAnnotation(method, Step.class);
@@ -69,11 +78,21 @@ public class WorkflowRegistry {
 			}
 			if (workflow) {
 				register(beanName, userClass, method);
+				workflowMethods.add(method);
 			}
 			else {
 				stepAttributes(method);
+				stepMethods.add(method);
 			}
 		}, (method) -> !method.isBridge() && !method.isSynthetic() && method.getDeclaringClass() != Object.class);
+		if (!this.selfInvocationChecked.add(userClass)) {
+			return;
+		}
+		for (String call : SelfInvocationDetector.find(userClass, workflowMethods, stepMethods)) {
+			logger.warn("Workflow method " + userClass.getName() + " calls its own @Step method through 'this' ("
+					+ call + "): the call bypasses the Spring proxy, so that step runs without a checkpoint and runs "
+					+ "again on recovery. Move the step to another bean and call it through that bean.");
+		}
 	}
 
 	private void checkInterceptable(Method method, String annotation) {
