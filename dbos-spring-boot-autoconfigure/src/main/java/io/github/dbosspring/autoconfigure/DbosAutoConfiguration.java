@@ -151,12 +151,11 @@ public final class DbosAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	WorkflowEngine dbosWorkflowEngine(WorkflowStatusRepository workflows, StepOutputRepository steps,
-			DbosSerializer serializer, WorkflowRegistry registry, BeanFactory beanFactory, DbosProperties properties) {
-		String executorId = (properties.getExecutorId() != null) ? properties.getExecutorId()
-				: ExecutorHeartbeat.defaultExecutorId();
+			DbosSerializer serializer, WorkflowRegistry registry, BeanFactory beanFactory, DbosProperties properties,
+			ExecutorHeartbeat heartbeat) {
 		return new WorkflowEngine(workflows, steps, serializer, registry, beanFactory,
-				workflowPool(properties.getWorkflowPoolSize()), executorId, properties.getApplicationVersion(),
-				properties.getMaxPayloadSize().toBytes());
+				workflowPool(properties.getWorkflowPoolSize()), heartbeat.getExecutorId(),
+				properties.getApplicationVersion(), properties.getMaxPayloadSize().toBytes());
 	}
 
 	private static ExecutorService workflowPool(int size) {
@@ -180,8 +179,14 @@ public final class DbosAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	ExecutorHeartbeat dbosExecutorHeartbeat(ExecutorRepository executors, WorkflowEngine engine) {
-		return new ExecutorHeartbeat(executors, engine.getExecutorId(), engine::getApplicationVersion);
+	ExecutorHeartbeat dbosExecutorHeartbeat(ExecutorRepository executors, DbosProperties properties) {
+		String executorId = (properties.getExecutorId() != null) ? properties.getExecutorId()
+				: ExecutorHeartbeat.defaultExecutorId();
+		ExecutorHeartbeat heartbeat = new ExecutorHeartbeat(executors, executorId);
+		// registered before the engine exists: a workflow started during startup already has
+		// a live executor
+		heartbeat.register(properties.getApplicationVersion());
+		return heartbeat;
 	}
 
 	@Bean

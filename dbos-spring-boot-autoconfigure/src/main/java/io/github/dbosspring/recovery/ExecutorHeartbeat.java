@@ -2,10 +2,10 @@ package io.github.dbosspring.recovery;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.function.Supplier;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import io.github.dbosspring.store.ExecutorRepository;
 
@@ -24,21 +24,25 @@ public class ExecutorHeartbeat {
 
 	private final String executorId;
 
-	private final Supplier<String> applicationVersion;
+	private volatile @Nullable String applicationVersion;
 
 	private volatile boolean failing;
 
-	public ExecutorHeartbeat(ExecutorRepository executors, String executorId, Supplier<String> applicationVersion) {
+	public ExecutorHeartbeat(ExecutorRepository executors, String executorId) {
 		this.executors = executors;
 		this.executorId = executorId;
-		this.applicationVersion = applicationVersion;
 	}
 
 	/**
-	 * Registers this executor (or refreshes its row).
+	 * Registers this executor (or refreshes its row). Called before the first workflow can
+	 * start here, so no other executor takes a fresh workflow of this one for dead.
+	 * @param applicationVersion the version this executor runs, once known
 	 */
-	public void register() {
-		this.executors.register(this.executorId, hostname(), this.applicationVersion.get());
+	public void register(@Nullable String applicationVersion) {
+		if (applicationVersion != null) {
+			this.applicationVersion = applicationVersion;
+		}
+		this.executors.register(this.executorId, hostname(), this.applicationVersion);
 	}
 
 	/**
@@ -47,7 +51,7 @@ public class ExecutorHeartbeat {
 	public void beat() {
 		try {
 			if (!this.executors.heartbeat(this.executorId)) {
-				register();
+				register(null);
 			}
 			if (this.failing) {
 				this.failing = false;

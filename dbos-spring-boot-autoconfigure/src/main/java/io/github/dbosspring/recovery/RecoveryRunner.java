@@ -64,7 +64,7 @@ public class RecoveryRunner implements SmartLifecycle {
 
 	@Override
 	public void start() {
-		this.heartbeat.register();
+		this.heartbeat.register(this.engine.getApplicationVersion());
 		this.running = true;
 		ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
 			Thread thread = new Thread(task, "dbos-recovery");

@@ -18,7 +18,8 @@ public class ExecutorRepository {
 			INSERT INTO %s.executors (executor_id, hostname, application_version)
 			VALUES (?, ?, ?)
 			ON CONFLICT (executor_id) DO UPDATE
-			SET hostname = EXCLUDED.hostname, application_version = EXCLUDED.application_version,
+			SET hostname = EXCLUDED.hostname,
+				application_version = coalesce(EXCLUDED.application_version, %s.executors.application_version),
 				last_heartbeat = clock_timestamp()""";
 
 	private static final String HEARTBEAT = """
@@ -47,7 +48,7 @@ public class ExecutorRepository {
 		this.deleteStale = schema.qualify(DELETE_STALE);
 	}
 
-	public void register(String executorId, @Nullable String hostname, String applicationVersion) {
+	public void register(String executorId, @Nullable String hostname, @Nullable String applicationVersion) {
 		this.jdbc.sql(this.upsert).params(executorId, hostname, applicationVersion).update();
 	}
 

@@ -50,6 +50,7 @@ import io.github.dbosspring.workflow.WorkflowStatus;
 import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.dao.DataAccessException;
 import org.springframework.util.ReflectionUtils;
 
@@ -68,7 +69,7 @@ import org.springframework.util.ReflectionUtils;
  *
  * @since 0.1.0
  */
-public class WorkflowEngine {
+public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private static final Log logger = LogFactory.getLog(WorkflowEngine.class);
 
@@ -123,11 +124,15 @@ public class WorkflowEngine {
 	 */
 	public String getApplicationVersion() {
 		String version = this.applicationVersion;
-		if (version == null) {
-			version = this.registry.codeVersion();
-			this.applicationVersion = version;
+		// until every bean is registered the code hash is provisional (not memoized)
+		return (version != null) ? version : this.registry.codeVersion();
+	}
+
+	@Override
+	public void afterSingletonsInstantiated() {
+		if (this.applicationVersion == null) {
+			this.applicationVersion = this.registry.codeVersion();
 		}
-		return version;
 	}
 
 	public WorkflowRegistry getRegistry() {
