@@ -61,7 +61,11 @@ public final class PersistentEmbeddedPostgres implements Closeable {
 			EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
 				.setDataDirectory(directory)
 				.setCleanDataDirectory(false)
-				.setServerConfig("max_connections", "200");
+				.setServerConfig("max_connections", "200")
+				// durable like a real server: the embedded default keeps workflows across crashes
+				.setServerConfig("fsync", "on")
+				.setServerConfig("synchronous_commit", "on")
+				.setServerConfig("full_page_writes", "on");
 			if (port > 0) {
 				builder.setPort(port);
 			}

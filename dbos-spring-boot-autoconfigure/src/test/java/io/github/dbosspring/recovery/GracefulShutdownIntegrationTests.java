@@ -55,12 +55,31 @@ class GracefulShutdownIntegrationTests {
 		}
 	}
 
-	private static ConfigurableApplicationContext start(String url, String executorId) {
+	@Test
+	void stepInterruptedWhenTheShutdownTimeoutExpiresIsNotRecordedAsAFailure() throws Exception {
+		String url = TestDatabase.newDatabaseUrl();
+		String id = "interrupted-1";
+		try (ConfigurableApplicationContext first = start(url, "first", "dbos.shutdown.timeout=0s")) {
+			Dbos dbos = first.getBean(Dbos.class);
+			LongSteps workflows = first.getBean(LongSteps.class);
+			dbos.start(WorkflowOptions.withId(id), () -> workflows.run(id, 4));
+			await().atMost(Duration.ofSeconds(20)).until(() -> dbos.listSteps(id).size() >= 1);
+		}
+		try (ConfigurableApplicationContext second = start(url, "second")) {
+			Dbos dbos = second.getBean(Dbos.class);
+			assertThat(dbos.listSteps(id)).noneMatch(StepInfo::failed);
+			assertThat(dbos.<String>retrieveWorkflow(id).getResult(Duration.ofSeconds(30))).isEqualTo("0,1,2,3");
+			assertThat(dbos.getWorkflow(id).orElseThrow().status()).isEqualTo(WorkflowStatus.SUCCESS);
+		}
+	}
+
+	private static ConfigurableApplicationContext start(String url, String executorId, String... properties) {
 		return new SpringApplicationBuilder(TestWorkflowApplication.class, LongSteps.class, SlowStep.class)
 			.web(WebApplicationType.NONE)
 			.properties("spring.datasource.url=" + url, "dbos.executor-id=" + executorId,
 					"dbos.recovery.interval=200ms", "dbos.recovery.heartbeat-interval=1s",
 					"dbos.recovery.executor-timeout=60s", "dbos.shutdown.timeout=5s")
+			.properties(properties)
 			.run();
 	}
 

@@ -301,6 +301,9 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			throw ex;
 		}
 		catch (Throwable ex) {
+			if (interruptedByShutdown(ex)) {
+				throw abandon(context, "step '" + attributes.name() + "' was interrupted by the shutdown");
+			}
 			failure = ex;
 		}
 		finally {
@@ -415,6 +418,22 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		if (this.shuttingDown) {
 			throw abandon(context, "this process is shutting down");
 		}
+	}
+
+	/**
+	 * Whether a failure is the shutdown interrupting running code (it stops the pool with
+	 * {@code shutdownNow()}): not an outcome to record, the workflow is left for recovery.
+	 */
+	private boolean interruptedByShutdown(Throwable failure) {
+		if (!this.shuttingDown) {
+			return false;
+		}
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof InterruptedException) {
+				return true;
+			}
+		}
+		return Thread.currentThread().isInterrupted();
 	}
 
 	private WorkflowAbandonedException abandon(WorkflowExecutionContext context, String reason) {
@@ -597,7 +616,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			result = body.proceed();
 		}
 		catch (Throwable ex) {
-			if (context.isAbandoned() || ex instanceof WorkflowAbandonedException) {
+			if (context.isAbandoned() || ex instanceof WorkflowAbandonedException || interruptedByShutdown(ex)) {
 				throw abandoned(context, ex);
 			}
 			return complete(context, WorkflowStatus.ERROR, null, ex, null);
