@@ -1,0 +1,17 @@
+package io.github.dbosspring.sample;
+
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * Settings of the sample, under {@code sample}.
+ *
+ * @param stepDuration how long each step of the queue-worker workflow works
+ * @since 0.1.0
+ */
+@ConfigurationProperties("sample")
+public record SampleProperties(@DefaultValue("1s") Duration stepDuration) {
+
+}
