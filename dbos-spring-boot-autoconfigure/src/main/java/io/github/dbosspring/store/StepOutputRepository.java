@@ -24,27 +24,27 @@ public class StepOutputRepository {
 	// presumed dead and another executor adopted the workflow, or the workflow was
 	// cancelled); the primary key keeps the first recorded outcome of a step.
 	private static final String INSERT = """
-			INSERT INTO %s.step_outputs (workflow_id, step_id, step_name, output, error_class, error_message,
-				child_workflow_id, started_at)
-			SELECT ?, ?::integer, ?, ?, ?, ?, ?, clock_timestamp() - make_interval(secs => ?::double precision)
+			INSERT INTO %s.step_outputs (workflow_id, step_id, step_name, output, output_type, error_class,
+				error_message, child_workflow_id, started_at)
+			SELECT ?, ?::integer, ?, ?, ?, ?, ?, ?, clock_timestamp() - make_interval(secs => ?::double precision)
 			WHERE EXISTS (SELECT 1 FROM %s.workflow_status
 				WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING')
 			ON CONFLICT (workflow_id, step_id) DO NOTHING""";
 
 	private static final String SELECT_ALL = """
-			SELECT workflow_id, step_id, step_name, output, error_class, error_message, child_workflow_id,
-				started_at, completed_at
+			SELECT workflow_id, step_id, step_name, output, output_type, error_class, error_message,
+				child_workflow_id, started_at, completed_at
 			FROM %s.step_outputs WHERE workflow_id = ? ORDER BY step_id""";
 
 	private static final String SELECT_ONE = """
-			SELECT workflow_id, step_id, step_name, output, error_class, error_message, child_workflow_id,
-				started_at, completed_at
+			SELECT workflow_id, step_id, step_name, output, output_type, error_class, error_message,
+				child_workflow_id, started_at, completed_at
 			FROM %s.step_outputs WHERE workflow_id = ? AND step_id = ?""";
 
 	private static final String DELETE_ALL = "DELETE FROM %s.step_outputs WHERE workflow_id = ?";
 
 	private static final RowMapper<StepInfo> STEP_INFO = (rs, rowNum) -> new StepInfo(rs.getString(1), rs.getInt(2),
-			rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7),
+			rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
 			WorkflowStatusRepository.instant(rs, "started_at"), WorkflowStatusRepository.instant(rs, "completed_at"));
 
 	private final JdbcClient jdbc;
@@ -73,11 +73,11 @@ public class StepOutputRepository {
 	 * @return whether the checkpoint was written
 	 */
 	public boolean insert(String workflowId, String executorId, int stepId, String stepName, @Nullable String output,
-			@Nullable String errorClass, @Nullable String errorMessage, @Nullable String childWorkflowId,
-			double durationSeconds) {
+			@Nullable String outputType, @Nullable String errorClass, @Nullable String errorMessage,
+			@Nullable String childWorkflowId, double durationSeconds) {
 		return this.jdbc.sql(this.insert)
-			.params(workflowId, stepId, stepName, output, errorClass, errorMessage, childWorkflowId, durationSeconds,
-					workflowId, executorId)
+			.params(workflowId, stepId, stepName, output, outputType, errorClass, errorMessage, childWorkflowId,
+					durationSeconds, workflowId, executorId)
 			.update() == 1;
 	}
 

@@ -1,10 +1,12 @@
 package io.github.dbosspring.workflow;
 
+import java.lang.reflect.Type;
 import java.util.List;
 import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
 
+import io.github.dbosspring.workflow.support.StepAttributes;
 import io.github.dbosspring.workflow.support.WorkflowEngine;
 import io.github.dbosspring.workflow.support.WorkflowExecutionContext;
 
@@ -32,6 +34,8 @@ import io.github.dbosspring.workflow.support.WorkflowExecutionContext;
  * @since 0.1.0
  */
 public class Dbos {
+
+	private static final Class<?>[] LAMBDA_EXCEPTIONS = { Exception.class };
 
 	private final WorkflowEngine engine;
 
@@ -178,6 +182,51 @@ public class Dbos {
 	 */
 	public static boolean inWorkflow() {
 		return WorkflowExecutionContext.current() != null;
+	}
+
+	/**
+	 * Runs a lambda as a step of the workflow on the calling thread, checkpointed exactly
+	 * like a {@link Step} method: when the workflow is re-executed, a recorded lambda step
+	 * is not run again and its recorded result is returned (or its exception thrown).
+	 * Outside a workflow, and nested inside another step, the lambda simply runs.
+	 * @param name the step name
+	 * @param step the step body
+	 * @return the step's result
+	 * @throws E what the step throws
+	 */
+	public static <T, E extends Exception> T runStep(String name, StepCall<T, E> step) throws E {
+		return runStep(StepOptions.named(name), step);
+	}
+
+	/**
+	 * Runs a lambda as a step with options such as retries.
+	 * @param options the step's name and settings
+	 * @param step the step body
+	 * @return the step's result
+	 * @throws E what the step throws
+	 * @see #runStep(String, StepCall)
+	 */
+	@SuppressWarnings("unchecked")
+	public static <T, E extends Exception> T runStep(StepOptions options, StepCall<T, E> step) throws E {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context == null) {
+			return step.call();
+		}
+		StepAttributes attributes = new StepAttributes(options.name(), options.maxAttempts(), options.interval(),
+				options.backoffRate(), options.maxInterval(), List.of(), List.of());
+		Type type = (options.resultType() != null) ? options.resultType() : Object.class;
+		try {
+			return (T) context.engine().runStep(attributes, type, LAMBDA_EXCEPTIONS, step::call);
+		}
+		catch (RuntimeException | Error ex) {
+			throw ex;
+		}
+		catch (Exception ex) {
+			throw Dbos.<E>sneaky(ex);
+		}
+		catch (Throwable ex) {
+			throw new DbosException("Step '" + options.name() + "' failed: " + ex, ex);
+		}
 	}
 
 	@SuppressWarnings("unchecked")

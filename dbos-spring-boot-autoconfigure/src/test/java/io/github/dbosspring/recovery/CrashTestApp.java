@@ -88,7 +88,10 @@ public class CrashTestApp {
 		public String run(String id) {
 			StringBuilder result = new StringBuilder();
 			for (int step = 0; step < STEPS; step++) {
-				result.append(this.steps.effect(id, step));
+				int index = step;
+				// step 2 is a lambda step, the others are @Step methods
+				result.append((step == 2) ? Dbos.runStep("lambda-effect", () -> this.steps.sideEffect(id, index))
+						: this.steps.effect(id, step));
 			}
 			return result.toString();
 		}
@@ -112,6 +115,10 @@ public class CrashTestApp {
 
 		@Step
 		public String effect(String workflowId, int step) {
+			return sideEffect(workflowId, step);
+		}
+
+		public String sideEffect(String workflowId, int step) {
 			// the side effect comes first: a kill after it and before the checkpoint re-runs it
 			this.jdbc.sql("INSERT INTO crash_ledger (workflow_id, step, pid) VALUES (?, ?, ?)")
 				.params(workflowId, step, (int) ProcessHandle.current().pid())

@@ -213,6 +213,29 @@ public class TestWorkflowApplication {
 		}
 
 		@Workflow
+		public String lambdas(String id) {
+			Order order = Dbos.runStep("make-order", () -> {
+				this.ledger.record("make-order:" + id);
+				return new Order(id, 2);
+			});
+			List<Order> parts = Dbos.runStep(StepOptions.named("split-lambda")
+				.withResultType(new org.springframework.core.ParameterizedTypeReference<List<Order>>() {
+				}), () -> {
+					this.ledger.record("split-lambda:" + id);
+					return List.of(new Order(order.id() + "-a", 1), new Order(order.id() + "-b", 1));
+				});
+			String retried = Dbos.runStep(StepOptions.named("flaky-lambda").withRetries(3, java.time.Duration.ofMillis(10), 1.0),
+					() -> {
+						if (this.ledger.record("flaky-lambda:" + id) < 2) {
+							throw new IllegalStateException("first attempt fails");
+						}
+						return "retried";
+					});
+			return order.quantity() + ":" + parts.get(1).id() + ":" + parts.get(0).getClass().getSimpleName() + ":"
+					+ retried;
+		}
+
+		@Workflow
 		public int primitive(int value) {
 			return value * 2;
 		}

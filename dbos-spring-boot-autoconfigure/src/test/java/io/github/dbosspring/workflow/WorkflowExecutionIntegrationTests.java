@@ -361,6 +361,42 @@ class WorkflowExecutionIntegrationTests {
 	}
 
 	@Test
+	void lambdaStepsAreCheckpointedWithTheirNamesAndRetries() {
+		String result = this.dbos.run(WorkflowOptions.withId("lambda-1"), () -> this.workflows.lambdas("l1"));
+
+		assertThat(result).isEqualTo("2:l1-b:Order:retried");
+		assertThat(this.dbos.listSteps("lambda-1")).extracting(StepInfo::stepName)
+			.containsExactly("make-order", "split-lambda", "flaky-lambda");
+		assertThat(this.dbos.listSteps("lambda-1").get(0).outputType()).isEqualTo(Order.class.getName());
+		assertThat(this.ledger.count("flaky-lambda:l1")).isEqualTo(2);
+	}
+
+	@Test
+	void recordedLambdaStepsAreReplayedWithTheirTypesAndNotRunAgain() {
+		this.jdbc.sql("INSERT INTO dbos.workflow_status (workflow_id, status, workflow_name, inputs, executor_id, "
+				+ "application_version) VALUES ('lambda-replay', 'PENDING', 'OrderWorkflows.lambdas', '[\"r1\"]', ?, ?)")
+			.params(this.engine.getExecutorId(), this.engine.getApplicationVersion())
+			.update();
+		this.jdbc.sql("INSERT INTO dbos.step_outputs (workflow_id, step_id, step_name, output, output_type) VALUES "
+				+ "('lambda-replay', 0, 'make-order', '{\"id\":\"rec\",\"quantity\":5}', ?), "
+				+ "('lambda-replay', 1, 'split-lambda', '[{\"id\":\"p0\",\"quantity\":1},{\"id\":\"p1\",\"quantity\":1}]', "
+				+ "'java.util.ImmutableCollections$List12')")
+			.param(Order.class.getName())
+			.update();
+
+		String result = this.dbos.run(WorkflowOptions.withId("lambda-replay"), () -> this.workflows.lambdas("r1"));
+
+		assertThat(result).isEqualTo("5:p1:Order:retried");
+		assertThat(this.ledger.count("make-order:r1")).isZero();
+		assertThat(this.ledger.count("split-lambda:r1")).isZero();
+	}
+
+	@Test
+	void lambdaStepOutsideWorkflowJustRuns() {
+		assertThat(Dbos.runStep("plain", () -> "ran")).isEqualTo("ran");
+	}
+
+	@Test
 	void stepCalledOutsideWorkflowJustRuns() {
 		assertThat(this.steps.charge(new Order("plain", 1))).isEqualTo("paid-plain");
 		assertThat(this.ledger.count("charge:plain")).isEqualTo(1);

@@ -52,6 +52,7 @@ import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
 import org.springframework.dao.DataAccessException;
+import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
 
 /**
@@ -365,8 +366,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		double seconds = (System.nanoTime() - startedAtNanos) / 1e9;
 		boolean written;
 		try {
-			written = this.steps.insert(context.workflowId(), this.executorId, stepId, stepName, output, errorClass,
-					errorMessage, childId, seconds);
+			written = this.steps.insert(context.workflowId(), this.executorId, stepId, stepName, output,
+					(result != null) ? result.getClass().getName() : null, errorClass, errorMessage, childId, seconds);
 		}
 		catch (DataAccessException ex) {
 			throw abandon(context, "could not checkpoint step '" + stepName + "' (" + ex.getMessage() + ")");
@@ -392,12 +393,28 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 					declaredExceptions);
 		}
 		try {
-			return this.serializer.deserialize(recorded.output(), returnType);
+			return this.serializer.deserialize(recorded.output(), replayType(returnType, recorded));
 		}
 		catch (RuntimeException ex) {
 			throw new DbosSerializationException("Cannot read the recorded output of step '" + recorded.stepName()
 					+ "' (#" + recorded.stepId() + ") of workflow '" + context.workflowId() + "' as " + returnType
 					.getTypeName() + ": " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * The type to read a recorded output as: the declared type, or for a lambda step (whose
+	 * declared type is erased to {@code Object}) the recorded output's class.
+	 */
+	private static Type replayType(Type declared, StepInfo recorded) {
+		if (declared != Object.class || recorded.outputType() == null) {
+			return declared;
+		}
+		try {
+			return ClassUtils.forName(recorded.outputType(), WorkflowEngine.class.getClassLoader());
+		}
+		catch (ClassNotFoundException | LinkageError ex) {
+			return declared;
 		}
 	}
 
@@ -606,7 +623,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private @Nullable Object execute(WorkflowMethod workflow, String workflowId, Map<Integer, StepInfo> recorded,
 			Invocation body) throws Throwable {
-		WorkflowExecutionContext context = new WorkflowExecutionContext(workflowId, workflow, recorded);
+		WorkflowExecutionContext context = new WorkflowExecutionContext(this, workflowId, workflow, recorded);
 		if (this.shuttingDown) {
 			throw abandon(context, "this process is shutting down");
 		}

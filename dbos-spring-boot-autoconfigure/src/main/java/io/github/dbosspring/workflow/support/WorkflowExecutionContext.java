@@ -18,6 +18,8 @@ public final class WorkflowExecutionContext {
 
 	private static final ThreadLocal<WorkflowExecutionContext> CURRENT = new ThreadLocal<>();
 
+	private final WorkflowEngine engine;
+
 	private final String workflowId;
 
 	private final WorkflowMethod workflow;
@@ -34,7 +36,9 @@ public final class WorkflowExecutionContext {
 
 	private volatile boolean abandoned;
 
-	WorkflowExecutionContext(String workflowId, WorkflowMethod workflow, Map<Integer, StepInfo> recorded) {
+	WorkflowExecutionContext(WorkflowEngine engine, String workflowId, WorkflowMethod workflow,
+			Map<Integer, StepInfo> recorded) {
+		this.engine = engine;
 		this.workflowId = workflowId;
 		this.workflow = workflow;
 		this.recorded = recorded;
@@ -57,6 +61,14 @@ public final class WorkflowExecutionContext {
 			CURRENT.set(context);
 		}
 		return previous;
+	}
+
+	/**
+	 * The engine running this workflow, for steps that are not intercepted methods.
+	 * @return the engine
+	 */
+	public WorkflowEngine engine() {
+		return this.engine;
 	}
 
 	public String workflowId() {

@@ -91,7 +91,7 @@ public class WorkflowRegistry {
 		for (String call : SelfInvocationDetector.find(userClass, workflowMethods, stepMethods)) {
 			logger.warn("Workflow method " + userClass.getName() + " calls its own @Step method through 'this' ("
 					+ call + "): the call bypasses the Spring proxy, so that step runs without a checkpoint and runs "
-					+ "again on recovery. Move the step to another bean and call it through that bean.");
+					+ "again on recovery. Move the step to another bean, or run it as a lambda step with Dbos.runStep(...).");
 		}
 	}
 

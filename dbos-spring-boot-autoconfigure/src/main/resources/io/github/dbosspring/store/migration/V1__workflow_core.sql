@@ -36,6 +36,7 @@ CREATE TABLE step_outputs (
     step_id            integer     NOT NULL,
     step_name          text        NOT NULL,
     output             text,
+    output_type        text,
     error_class        text,
     error_message      text,
     child_workflow_id  text,
