@@ -23,8 +23,10 @@ CREATE TABLE workflow_status (
     completed_at         timestamptz
 );
 
--- recovery: live work by owner
-CREATE INDEX workflow_status_pending_idx ON workflow_status (executor_id) WHERE status = 'PENDING';
+-- recovery (live work by owner) and the ownership check of every checkpoint and completion
+-- (workflow_id with executor_id and status = 'PENDING'): with workflow_id in the key the check is
+-- one precise probe even when one executor owns many PENDING workflows
+CREATE INDEX workflow_status_pending_idx ON workflow_status (executor_id, workflow_id) WHERE status = 'PENDING';
 -- listings: newest first, optionally by name or status
 CREATE INDEX workflow_status_created_idx ON workflow_status (created_at DESC);
 CREATE INDEX workflow_status_name_created_idx ON workflow_status (workflow_name, created_at DESC);
