@@ -19,9 +19,9 @@ import org.springframework.beans.factory.InitializingBean;
  * own history table ({@code dbos_schema_history}), so it never touches the application's
  * migrations, whether or not the application uses Flyway itself.
  *
- * <p>Processes that start at the same moment on an empty database are serialized by a
- * PostgreSQL advisory lock held around the whole migration (schema creation included,
- * which Flyway does outside its own lock).
+ * <p>Processes that start at the same moment on an empty database are serialized by
+ * PostgreSQL advisory locks: a transaction-scoped one around schema creation, then
+ * Flyway's own around the migration.
  *
  * @since 0.1.0
  */
@@ -56,42 +56,55 @@ public class DbosSchemaMigrator implements InitializingBean {
 		if (this.migrated) {
 			return;
 		}
-		try (Connection connection = this.dataSource.getConnection()) {
-			lock(connection, "pg_advisory_lock");
-			try {
-				try (Statement statement = connection.createStatement()) {
-					statement.execute("CREATE SCHEMA IF NOT EXISTS " + this.schema.name());
-				}
-				Flyway flyway = Flyway.configure(DbosSchemaMigrator.class.getClassLoader())
-					.dataSource(this.dataSource)
-					.schemas(this.schema.name())
-					.defaultSchema(this.schema.name())
-					.createSchemas(false)
-					.table("dbos_schema_history")
-					.locations(LOCATION)
-					.failOnMissingLocations(true)
-					.load();
-				MigrateResult result = flyway.migrate();
-				if (result.migrationsExecuted > 0) {
-					logger.info("Migrated DBOS schema '" + this.schema.name() + "' to version " + result.targetSchemaVersion);
-				}
-			}
-			finally {
-				lock(connection, "pg_advisory_unlock");
-			}
+		try {
+			createSchema();
 		}
 		catch (SQLException ex) {
-			throw new IllegalStateException("Could not migrate the DBOS schema '" + this.schema.name()
+			throw new IllegalStateException("Could not create the DBOS schema '" + this.schema.name()
 					+ "': check that the system database is reachable and the user may create schemas ("
 					+ ex.getMessage() + ")", ex);
+		}
+		Flyway flyway = Flyway.configure(DbosSchemaMigrator.class.getClassLoader())
+			.dataSource(this.dataSource)
+			.schemas(this.schema.name())
+			.defaultSchema(this.schema.name())
+			.createSchemas(false)
+			.table("dbos_schema_history")
+			.locations(LOCATION)
+			.failOnMissingLocations(true)
+			.load();
+		// Flyway serializes concurrent migrations with its own PostgreSQL advisory lock
+		MigrateResult result = flyway.migrate();
+		if (result.migrationsExecuted > 0) {
+			logger.info("Migrated DBOS schema '" + this.schema.name() + "' to version " + result.targetSchemaVersion);
 		}
 		this.migrated = true;
 	}
 
-	private static void lock(Connection connection, String function) throws SQLException {
-		try (PreparedStatement statement = connection.prepareStatement("SELECT " + function + "(?)")) {
-			statement.setLong(1, ADVISORY_LOCK_KEY);
-			statement.execute();
+	/**
+	 * Creates the schema in a short transaction that holds a transaction-scoped advisory
+	 * lock, so that processes starting together on an empty database do not race on
+	 * {@code CREATE SCHEMA} (which Flyway would do outside its own lock). No connection is
+	 * held during the migration itself, so it works with a pool of two connections.
+	 */
+	private void createSchema() throws SQLException {
+		try (Connection connection = this.dataSource.getConnection()) {
+			boolean autoCommit = connection.getAutoCommit();
+			connection.setAutoCommit(false);
+			try (PreparedStatement lock = connection.prepareStatement("SELECT pg_advisory_xact_lock(?)");
+					Statement create = connection.createStatement()) {
+				lock.setLong(1, ADVISORY_LOCK_KEY);
+				lock.execute();
+				create.execute("CREATE SCHEMA IF NOT EXISTS " + this.schema.name());
+				connection.commit();
+			}
+			catch (SQLException ex) {
+				connection.rollback();
+				throw ex;
+			}
+			finally {
+				connection.setAutoCommit(autoCommit);
+			}
 		}
 	}
 
