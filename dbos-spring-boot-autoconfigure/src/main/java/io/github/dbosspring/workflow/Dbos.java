@@ -3,6 +3,7 @@ package io.github.dbosspring.workflow;
 import java.lang.reflect.Type;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 import org.jspecify.annotations.Nullable;
 
@@ -212,8 +213,7 @@ public class Dbos {
 		if (context == null) {
 			return step.call();
 		}
-		StepAttributes attributes = new StepAttributes(options.name(), options.maxAttempts(), options.interval(),
-				options.backoffRate(), options.maxInterval(), List.of(), List.of());
+		StepAttributes attributes = attributes(options);
 		Type type = (options.resultType() != null) ? options.resultType() : Object.class;
 		try {
 			return (T) context.engine().runStep(attributes, type, LAMBDA_EXCEPTIONS, step::call);
@@ -227,6 +227,61 @@ public class Dbos {
 		catch (Throwable ex) {
 			throw new DbosException("Step '" + options.name() + "' failed: " + ex, ex);
 		}
+	}
+
+	/**
+	 * Starts a lambda as a step that runs concurrently with the workflow and with other
+	 * started steps. Its sequence number is taken when this method is called, so start
+	 * parallel steps in a deterministic order (a loop over a list, not as results arrive);
+	 * recovery then replays them in the same order. Each step is checkpointed when it
+	 * completes, so one failing does not lose the others' checkpoints. To run an annotated
+	 * step in parallel, call it from the lambda. Sequences of steps that must run
+	 * concurrently belong in child workflows.
+	 * <pre class="code">
+	 * List&lt;CompletableFuture&lt;Quote&gt;&gt; quotes = suppliers.stream()
+	 *     .map((s) -&gt; Dbos.startStep("quote-" + s.id(), () -&gt; this.pricing.quote(s, order)))
+	 *     .toList();
+	 * CompletableFuture.allOf(quotes.toArray(CompletableFuture[]::new)).join();
+	 * </pre>
+	 * @param name the step name
+	 * @param step the step body
+	 * @return the step's outcome
+	 */
+	public static <T> CompletableFuture<T> startStep(String name, StepCall<T, ?> step) {
+		return startStep(StepOptions.named(name), step);
+	}
+
+	/**
+	 * Starts a lambda as a parallel step with options such as retries.
+	 * @param options the step's name and settings
+	 * @param step the step body
+	 * @return the step's outcome
+	 * @see #startStep(String, StepCall)
+	 */
+	@SuppressWarnings("unchecked")
+	public static <T> CompletableFuture<T> startStep(StepOptions options, StepCall<T, ?> step) {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context == null) {
+			return CompletableFuture.supplyAsync(() -> {
+				try {
+					return step.call();
+				}
+				catch (RuntimeException ex) {
+					throw ex;
+				}
+				catch (Exception ex) {
+					throw new java.util.concurrent.CompletionException(ex);
+				}
+			});
+		}
+		Type type = (options.resultType() != null) ? options.resultType() : Object.class;
+		return (CompletableFuture<T>) context.engine()
+			.startStep(attributes(options), type, LAMBDA_EXCEPTIONS, step::call);
+	}
+
+	private static StepAttributes attributes(StepOptions options) {
+		return new StepAttributes(options.name(), options.maxAttempts(), options.interval(), options.backoffRate(),
+				options.maxInterval(), List.of(), List.of());
 	}
 
 	@SuppressWarnings("unchecked")

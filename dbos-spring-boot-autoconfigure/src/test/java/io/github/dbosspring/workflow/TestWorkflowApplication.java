@@ -236,6 +236,30 @@ public class TestWorkflowApplication {
 		}
 
 		@Workflow
+		public String parallel(String id) {
+			List<java.util.concurrent.CompletableFuture<String>> futures = new ArrayList<>();
+			for (String name : List.of("a", "b", "c")) {
+				futures.add(Dbos.startStep("par-" + name, () -> {
+					this.ledger.record("par-" + name + ":" + id);
+					if (name.equals("b")) {
+						throw new IllegalStateException("b failed");
+					}
+					return name.toUpperCase(java.util.Locale.ROOT) + "@" + Dbos.workflowId();
+				}));
+			}
+			StringBuilder result = new StringBuilder();
+			for (java.util.concurrent.CompletableFuture<String> future : futures) {
+				try {
+					result.append(future.join()).append(';');
+				}
+				catch (java.util.concurrent.CompletionException ex) {
+					result.append('!').append(ex.getCause().getMessage()).append(';');
+				}
+			}
+			return result.toString();
+		}
+
+		@Workflow
 		public int primitive(int value) {
 			return value * 2;
 		}

@@ -392,6 +392,41 @@ class WorkflowExecutionIntegrationTests {
 	}
 
 	@Test
+	void parallelStepsAreCheckpointedInCallOrderAndOneFailureKeepsTheOthers() {
+		String result = this.dbos.run(WorkflowOptions.withId("par-1"), () -> this.workflows.parallel("p1"));
+
+		assertThat(result).isEqualTo("A@par-1;!b failed;C@par-1;");
+		List<StepInfo> steps = this.dbos.listSteps("par-1");
+		assertThat(steps).extracting(StepInfo::stepId, StepInfo::stepName)
+			.containsExactly(org.assertj.core.groups.Tuple.tuple(0, "par-a"),
+					org.assertj.core.groups.Tuple.tuple(1, "par-b"), org.assertj.core.groups.Tuple.tuple(2, "par-c"));
+		assertThat(steps.get(1).failed()).isTrue();
+		assertThat(steps.get(1).errorMessage()).isEqualTo("b failed");
+		assertThat(steps.get(2).output()).isEqualTo("\"C@par-1\"");
+	}
+
+	@Test
+	void recoveryReplaysParallelStepsInTheSameOrderAndRunsOnlyTheMissingOnes() {
+		this.jdbc.sql("INSERT INTO dbos.workflow_status (workflow_id, status, workflow_name, inputs, executor_id, "
+				+ "application_version) VALUES ('par-replay', 'PENDING', 'OrderWorkflows.parallel', '[\"p2\"]', ?, ?)")
+			.params(this.engine.getExecutorId(), this.engine.getApplicationVersion())
+			.update();
+		this.jdbc.sql("INSERT INTO dbos.step_outputs (workflow_id, step_id, step_name, output, output_type, error_class, "
+				+ "error_message) VALUES ('par-replay', 0, 'par-a', '\"A-recorded\"', 'java.lang.String', null, null), "
+				+ "('par-replay', 1, 'par-b', null, null, 'java.lang.IllegalStateException', 'b failed (recorded)')")
+			.update();
+
+		String result = this.dbos.run(WorkflowOptions.withId("par-replay"), () -> this.workflows.parallel("p2"));
+
+		assertThat(result).isEqualTo("A-recorded;!b failed (recorded);C@par-replay;");
+		assertThat(this.ledger.count("par-a:p2")).isZero();
+		assertThat(this.ledger.count("par-b:p2")).isZero();
+		assertThat(this.ledger.count("par-c:p2")).isEqualTo(1);
+		assertThat(this.dbos.listSteps("par-replay")).extracting(StepInfo::stepName)
+			.containsExactly("par-a", "par-b", "par-c");
+	}
+
+	@Test
 	void lambdaStepOutsideWorkflowJustRuns() {
 		assertThat(Dbos.runStep("plain", () -> "ran")).isEqualTo("ran");
 	}

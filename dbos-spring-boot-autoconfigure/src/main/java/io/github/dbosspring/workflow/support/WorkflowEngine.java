@@ -90,6 +90,12 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private final ExecutorService pool;
 
+	private final ExecutorService stepPool = java.util.concurrent.Executors.newCachedThreadPool((task) -> {
+		Thread thread = new Thread(task, "dbos-step");
+		thread.setDaemon(true);
+		return thread;
+	});
+
 	private final String executorId;
 
 	private final long maxPayloadBytes;
@@ -312,6 +318,76 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 		return checkpoint(context, stepId, attributes.name(), result, failure, null, startedAt, returnType,
 				declaredExceptions);
+	}
+
+	/**
+	 * Starts a step on another thread and returns at once. The step's sequence number is
+	 * taken now, on the workflow's thread, so parallel steps started in a deterministic
+	 * order replay in that order; each is checkpointed on its own as it completes.
+	 * @return the step's outcome, live or recorded
+	 */
+	public CompletableFuture<@Nullable Object> startStep(StepAttributes attributes, Type returnType,
+			Class<?>[] declaredExceptions, Invocation body) {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context == null || context.inStep()) {
+			return CompletableFuture.supplyAsync(() -> call(body), this.stepPool);
+		}
+		int stepId = context.nextStepId();
+		StepInfo recorded = context.recorded(stepId);
+		if (recorded != null) {
+			checkStepName(context, stepId, recorded, attributes.name());
+			try {
+				return CompletableFuture.completedFuture(replay(context, recorded, returnType, declaredExceptions));
+			}
+			catch (Throwable ex) {
+				return CompletableFuture.failedFuture(ex);
+			}
+		}
+		checkBoundary(context);
+		CompletableFuture<@Nullable Object> outcome = new CompletableFuture<>();
+		this.stepPool.execute(() -> {
+			WorkflowExecutionContext stepContext = context.forParallelStep(stepId);
+			WorkflowExecutionContext previous = WorkflowExecutionContext.bind(stepContext);
+			long startedAt = System.nanoTime();
+			try {
+				Object result = null;
+				Throwable failure = null;
+				try {
+					result = runWithRetries(stepContext, attributes, body);
+				}
+				catch (WorkflowAbandonedException ex) {
+					stepContext.abandon();
+					throw ex;
+				}
+				catch (Throwable ex) {
+					if (interruptedByShutdown(ex)) {
+						throw abandon(stepContext, "step '" + attributes.name() + "' was interrupted by the shutdown");
+					}
+					failure = ex;
+				}
+				outcome.complete(checkpoint(stepContext, stepId, attributes.name(), result, failure, null, startedAt,
+						returnType, declaredExceptions));
+			}
+			catch (Throwable ex) {
+				outcome.completeExceptionally(ex);
+			}
+			finally {
+				WorkflowExecutionContext.bind(previous);
+			}
+		});
+		return outcome;
+	}
+
+	private static @Nullable Object call(Invocation body) {
+		try {
+			return body.proceed();
+		}
+		catch (RuntimeException | Error ex) {
+			throw ex;
+		}
+		catch (Throwable ex) {
+			throw new java.util.concurrent.CompletionException(ex);
+		}
 	}
 
 	private @Nullable Object runWithRetries(WorkflowExecutionContext context, StepAttributes attributes,
@@ -859,6 +935,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			}
 		}
 		this.pool.shutdownNow();
+		this.stepPool.shutdownNow();
 		if (!this.running.isEmpty()) {
 			logger.info("Left " + this.running.size() + " running workflow(s) PENDING for recovery at shutdown");
 		}

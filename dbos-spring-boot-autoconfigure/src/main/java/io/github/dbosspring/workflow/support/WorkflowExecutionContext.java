@@ -36,12 +36,31 @@ public final class WorkflowExecutionContext {
 
 	private volatile boolean abandoned;
 
+	private final @Nullable WorkflowExecutionContext parent;
+
 	WorkflowExecutionContext(WorkflowEngine engine, String workflowId, WorkflowMethod workflow,
 			Map<Integer, StepInfo> recorded) {
+		this(engine, workflowId, workflow, recorded, null);
+	}
+
+	private WorkflowExecutionContext(WorkflowEngine engine, String workflowId, WorkflowMethod workflow,
+			Map<Integer, StepInfo> recorded, @Nullable WorkflowExecutionContext parent) {
 		this.engine = engine;
 		this.workflowId = workflowId;
 		this.workflow = workflow;
 		this.recorded = recorded;
+		this.parent = parent;
+	}
+
+	/**
+	 * A context for the thread that runs one parallel step of this workflow: it is inside
+	 * that step (nested steps run plain), and abandoning it abandons the workflow.
+	 */
+	WorkflowExecutionContext forParallelStep(int stepId) {
+		WorkflowExecutionContext stepContext = new WorkflowExecutionContext(this.engine, this.workflowId,
+				this.workflow, this.recorded, this);
+		stepContext.enterStep(stepId);
+		return stepContext;
 	}
 
 	/**
@@ -110,11 +129,14 @@ public final class WorkflowExecutionContext {
 	}
 
 	boolean isAbandoned() {
-		return this.abandoned;
+		return this.abandoned || (this.parent != null && this.parent.isAbandoned());
 	}
 
 	void abandon() {
 		this.abandoned = true;
+		if (this.parent != null) {
+			this.parent.abandon();
+		}
 	}
 
 }
