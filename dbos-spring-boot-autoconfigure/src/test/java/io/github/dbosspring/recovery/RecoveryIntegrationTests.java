@@ -47,8 +47,7 @@ class RecoveryIntegrationTests {
 
 	@DynamicPropertySource
 	static void database(DynamicPropertyRegistry registry) {
-		String url = TestDatabase.newDatabaseUrl();
-		registry.add("spring.datasource.url", () -> url);
+		TestDatabase.useNewDatabase(registry);
 	}
 
 	@Autowired

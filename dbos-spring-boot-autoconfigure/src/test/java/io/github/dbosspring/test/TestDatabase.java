@@ -13,6 +13,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.testcontainers.DockerClientFactory;
 import org.testcontainers.postgresql.PostgreSQLContainer;
 
+import org.springframework.test.context.DynamicPropertyRegistry;
+
 /**
  * The real PostgreSQL that tests run against: the server named by the environment
  * ({@code DBOS_TEST_JDBC_URL}), else a Testcontainers container when a Docker engine is
@@ -47,6 +49,16 @@ public final class TestDatabase {
 					ex);
 		}
 		return withDatabase(server, name);
+	}
+
+	/**
+	 * Points {@code spring.datasource.url} of a Spring test at a new database; for a
+	 * {@code @DynamicPropertySource} method.
+	 * @param registry the test's property registry
+	 */
+	public static void useNewDatabase(DynamicPropertyRegistry registry) {
+		String url = newDatabaseUrl();
+		registry.add("spring.datasource.url", () -> url);
 	}
 
 	/**

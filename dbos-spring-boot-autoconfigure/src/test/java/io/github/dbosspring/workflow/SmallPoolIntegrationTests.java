@@ -27,8 +27,7 @@ class SmallPoolIntegrationTests {
 
 	@DynamicPropertySource
 	static void database(DynamicPropertyRegistry registry) {
-		String url = TestDatabase.newDatabaseUrl();
-		registry.add("spring.datasource.url", () -> url);
+		TestDatabase.useNewDatabase(registry);
 	}
 
 	@Autowired

@@ -37,8 +37,7 @@ class TransactionalWorkflowIntegrationTests {
 
 	@DynamicPropertySource
 	static void database(DynamicPropertyRegistry registry) {
-		String url = TestDatabase.newDatabaseUrl();
-		registry.add("spring.datasource.url", () -> url);
+		TestDatabase.useNewDatabase(registry);
 	}
 
 	@Autowired

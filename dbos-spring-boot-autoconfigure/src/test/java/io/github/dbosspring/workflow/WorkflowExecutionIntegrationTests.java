@@ -44,8 +44,7 @@ class WorkflowExecutionIntegrationTests {
 
 	@DynamicPropertySource
 	static void database(DynamicPropertyRegistry registry) {
-		String url = TestDatabase.newDatabaseUrl();
-		registry.add("spring.datasource.url", () -> url);
+		TestDatabase.useNewDatabase(registry);
 	}
 
 	@Autowired

@@ -41,8 +41,7 @@ class WorkflowApiIntegrationTests {
 
 	@DynamicPropertySource
 	static void database(DynamicPropertyRegistry registry) {
-		String url = TestDatabase.newDatabaseUrl();
-		registry.add("spring.datasource.url", () -> url);
+		TestDatabase.useNewDatabase(registry);
 	}
 
 	@Autowired

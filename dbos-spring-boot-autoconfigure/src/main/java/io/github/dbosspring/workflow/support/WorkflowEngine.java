@@ -296,10 +296,25 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			return replay(context, recorded, returnType, declaredExceptions);
 		}
 		checkBoundary(context);
+		context.enterStep(stepId);
+		try {
+			return runAndCheckpoint(context, stepId, attributes, returnType, declaredExceptions, body);
+		}
+		finally {
+			context.exitStep();
+		}
+	}
+
+	/**
+	 * Runs a step body (with its retries) and checkpoints its outcome. A failure caused by
+	 * the workflow being abandoned, or by the shutdown's interrupt, is not an outcome: the
+	 * step is left for recovery.
+	 */
+	private @Nullable Object runAndCheckpoint(WorkflowExecutionContext context, int stepId, StepAttributes attributes,
+			Type returnType, Class<?>[] declaredExceptions, Invocation body) throws Throwable {
 		long startedAt = System.nanoTime();
 		Object result = null;
 		Throwable failure = null;
-		context.enterStep(stepId);
 		try {
 			result = runWithRetries(context, attributes, body);
 		}
@@ -312,9 +327,6 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 				throw abandon(context, "step '" + attributes.name() + "' was interrupted by the shutdown");
 			}
 			failure = ex;
-		}
-		finally {
-			context.exitStep();
 		}
 		return checkpoint(context, stepId, attributes.name(), result, failure, null, startedAt, returnType,
 				declaredExceptions);
@@ -348,25 +360,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		this.stepPool.execute(() -> {
 			WorkflowExecutionContext stepContext = context.forParallelStep(stepId);
 			WorkflowExecutionContext previous = WorkflowExecutionContext.bind(stepContext);
-			long startedAt = System.nanoTime();
 			try {
-				Object result = null;
-				Throwable failure = null;
-				try {
-					result = runWithRetries(stepContext, attributes, body);
-				}
-				catch (WorkflowAbandonedException ex) {
-					stepContext.abandon();
-					throw ex;
-				}
-				catch (Throwable ex) {
-					if (interruptedByShutdown(ex)) {
-						throw abandon(stepContext, "step '" + attributes.name() + "' was interrupted by the shutdown");
-					}
-					failure = ex;
-				}
-				outcome.complete(checkpoint(stepContext, stepId, attributes.name(), result, failure, null, startedAt,
-						returnType, declaredExceptions));
+				outcome.complete(runAndCheckpoint(stepContext, stepId, attributes, returnType, declaredExceptions, body));
 			}
 			catch (Throwable ex) {
 				outcome.completeExceptionally(ex);
