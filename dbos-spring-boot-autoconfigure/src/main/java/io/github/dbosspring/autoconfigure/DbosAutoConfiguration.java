@@ -21,6 +21,7 @@ import io.github.dbosspring.store.DbosSchema;
 import io.github.dbosspring.store.DbosSchemaMigrator;
 import io.github.dbosspring.store.ExecutorRepository;
 import io.github.dbosspring.store.StepOutputRepository;
+import io.github.dbosspring.store.WorkflowEventRepository;
 import io.github.dbosspring.store.WorkflowStatusRepository;
 import io.github.dbosspring.workflow.Dbos;
 import io.github.dbosspring.workflow.Step;
@@ -134,6 +135,12 @@ public final class DbosAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	WorkflowEventRepository dbosWorkflowEventRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
+		return new WorkflowEventRepository(database.getDataSource(), migrator.getSchema());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	ExecutorRepository dbosExecutorRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
 		return new ExecutorRepository(database.getDataSource(), migrator.getSchema());
 	}
@@ -151,9 +158,9 @@ public final class DbosAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	WorkflowEngine dbosWorkflowEngine(WorkflowStatusRepository workflows, StepOutputRepository steps,
-			DbosSerializer serializer, WorkflowRegistry registry, BeanFactory beanFactory, DbosProperties properties,
+			WorkflowEventRepository events, DbosSerializer serializer, WorkflowRegistry registry, BeanFactory beanFactory, DbosProperties properties,
 			ExecutorHeartbeat heartbeat) {
-		return new WorkflowEngine(workflows, steps, serializer, registry, beanFactory,
+		return new WorkflowEngine(workflows, steps, events, serializer, registry, beanFactory,
 				workflowPool(properties.getWorkflowPoolSize()), heartbeat.getExecutorId(),
 				properties.getApplicationVersion(), properties.getMaxPayloadSize().toBytes());
 	}

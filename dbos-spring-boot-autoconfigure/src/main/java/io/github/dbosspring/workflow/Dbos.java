@@ -1,7 +1,9 @@
 package io.github.dbosspring.workflow;
 
 import java.lang.reflect.Type;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
@@ -166,6 +168,47 @@ public class Dbos {
 	 */
 	public List<StepInfo> listSteps(String workflowId) {
 		return this.engine.listSteps(workflowId);
+	}
+
+	/**
+	 * Waits until a workflow publishes an event, or the timeout passes; never throws for
+	 * "not yet". Called from a workflow, the outcome is recorded as a step.
+	 * <pre class="code">
+	 * Optional&lt;Progress&gt; progress = dbos.getEvent(workflowId, "progress", Progress.class, Duration.ofSeconds(5));
+	 * </pre>
+	 * @param workflowId the workflow that sets the event
+	 * @param key the event key
+	 * @param type the type to read the value as
+	 * @param timeout the longest time to wait
+	 * @return the value, or empty if the event was not set in time (or set to {@code null})
+	 */
+	public <T> Optional<T> getEvent(String workflowId, String key, Class<T> type, Duration timeout) {
+		return this.engine.getEvent(workflowId, key, type, timeout);
+	}
+
+	/**
+	 * The events of a workflow, with their values as stored (JSON text).
+	 * @param workflowId the workflow ID
+	 * @return the events by key
+	 */
+	public Map<String, String> listEvents(String workflowId) {
+		return this.engine.listEvents(workflowId);
+	}
+
+	/**
+	 * Publishes an event of the workflow running on the calling thread (last value wins):
+	 * progress, a status, an intermediate result. Recorded as a step of the workflow, in
+	 * the same statement as the event, so a re-executed workflow does not set it again.
+	 * Must be called from the workflow's code, not from a step.
+	 * @param key the event key
+	 * @param value the value, serialized like a step output
+	 */
+	public static void setEvent(String key, @Nullable Object value) {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context == null) {
+			throw new IllegalStateException("Dbos.setEvent(\"" + key + "\", ...) must be called inside a workflow");
+		}
+		context.engine().setEvent(key, value);
 	}
 
 	/**

@@ -29,6 +29,7 @@ import org.jspecify.annotations.Nullable;
 import io.github.dbosspring.serialization.DbosSerializer;
 import io.github.dbosspring.serialization.DbosSerializer.ArgumentSerializationException;
 import io.github.dbosspring.store.StepOutputRepository;
+import io.github.dbosspring.store.WorkflowEventRepository;
 import io.github.dbosspring.store.WorkflowStatusRepository;
 import io.github.dbosspring.store.WorkflowStatusRepository.AdoptedWorkflow;
 import io.github.dbosspring.store.WorkflowStatusRepository.NewWorkflow;
@@ -51,6 +52,7 @@ import org.springframework.aop.ProxyMethodInvocation;
 import org.springframework.aop.support.AopUtils;
 import org.springframework.beans.factory.BeanFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.core.ResolvableType;
 import org.springframework.dao.DataAccessException;
 import org.springframework.util.ClassUtils;
 import org.springframework.util.ReflectionUtils;
@@ -82,6 +84,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private final StepOutputRepository steps;
 
+	private final WorkflowEventRepository events;
+
 	private final DbosSerializer serializer;
 
 	private final WorkflowRegistry registry;
@@ -106,11 +110,13 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private volatile boolean shuttingDown;
 
-	public WorkflowEngine(WorkflowStatusRepository workflows, StepOutputRepository steps, DbosSerializer serializer,
-			WorkflowRegistry registry, BeanFactory beanFactory, ExecutorService pool, String executorId,
-			@Nullable String applicationVersion, long maxPayloadBytes) {
+	public WorkflowEngine(WorkflowStatusRepository workflows, StepOutputRepository steps,
+			WorkflowEventRepository events, DbosSerializer serializer, WorkflowRegistry registry,
+			BeanFactory beanFactory, ExecutorService pool, String executorId, @Nullable String applicationVersion,
+			long maxPayloadBytes) {
 		this.workflows = workflows;
 		this.steps = steps;
+		this.events = events;
 		this.serializer = serializer;
 		this.registry = registry;
 		this.beanFactory = beanFactory;
@@ -205,6 +211,108 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	public List<StepInfo> listSteps(String workflowId) {
 		return this.steps.findAll(workflowId);
+	}
+
+	// ------------------------------------------------------------------ events
+
+	/** The step name under which a workflow records each {@code setEvent}. */
+	public static final String SET_EVENT_STEP = "DBOS.setEvent";
+
+	/** The step name under which a workflow records each {@code getEvent}. */
+	public static final String GET_EVENT_STEP = "DBOS.getEvent";
+
+	/**
+	 * Sets an event of the calling workflow (last value wins), recorded as a step in the
+	 * same statement as the event itself: a re-executed workflow does not set it again.
+	 * @param key the event key
+	 * @param value the value, serialized like a step output
+	 */
+	public void setEvent(String key, @Nullable Object value) {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context == null || context.inStep()) {
+			throw new IllegalStateException("Dbos.setEvent(\"" + key + "\", ...) must be called from a workflow's "
+					+ "code, not outside a workflow or inside a step");
+		}
+		int stepId = context.nextStepId();
+		StepInfo recorded = context.recorded(stepId);
+		if (recorded != null) {
+			checkStepName(context, stepId, recorded, SET_EVENT_STEP);
+			return;
+		}
+		checkBoundary(context);
+		String text = serializeValue(value, "event '" + key + "' of workflow '" + context.workflowId() + "'");
+		boolean written;
+		try {
+			written = this.events.setWithCheckpoint(context.workflowId(), this.executorId, stepId, SET_EVENT_STEP, key,
+					text);
+		}
+		catch (DataAccessException ex) {
+			throw abandon(context, "could not record event '" + key + "' (" + ex.getMessage() + ")");
+		}
+		if (!written && this.steps.find(context.workflowId(), stepId).isEmpty()) {
+			throw abandon(context, "this executor no longer owns it; event '" + key + "' was not set");
+		}
+	}
+
+	/**
+	 * Waits until a workflow's event is set, or the timeout passes. Called from a
+	 * workflow, the outcome is recorded as a step, so a re-execution sees the same value.
+	 * @param workflowId the workflow that sets the event
+	 * @param key the event key
+	 * @param type the type to read the value as
+	 * @param timeout the longest time to wait
+	 * @return the value, or empty if it was not set in time (or was set to {@code null})
+	 */
+	@SuppressWarnings("unchecked")
+	public <T> Optional<T> getEvent(String workflowId, String key, Type type, Duration timeout) {
+		if (WorkflowExecutionContext.current() != null) {
+			Type optionalType = ResolvableType.forClassWithGenerics(Optional.class, ResolvableType.forType(type))
+				.getType();
+			try {
+				return (Optional<T>) runStep(StepAttributes.of(GET_EVENT_STEP), optionalType, new Class<?>[0],
+						() -> awaitEvent(workflowId, key, type, timeout));
+			}
+			catch (RuntimeException | Error ex) {
+				throw ex;
+			}
+			catch (Throwable ex) {
+				throw new DbosException("Could not read event '" + key + "' of workflow '" + workflowId + "'", ex);
+			}
+		}
+		return (Optional<T>) awaitEvent(workflowId, key, type, timeout);
+	}
+
+	private Optional<?> awaitEvent(String workflowId, String key, Type type, Duration timeout) {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		long pauseMillis = 2;
+		while (true) {
+			Optional<String> value = this.events.find(workflowId, key);
+			if (value.isPresent()) {
+				return Optional.ofNullable(this.serializer.deserialize(value.get(), type));
+			}
+			long remaining = deadline - System.nanoTime();
+			if (remaining <= 0) {
+				return Optional.empty();
+			}
+			try {
+				Thread.sleep(Math.min(pauseMillis, TimeUnit.NANOSECONDS.toMillis(remaining) + 1));
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new DbosException("Interrupted while waiting for event '" + key + "' of workflow '"
+						+ workflowId + "'", ex);
+			}
+			pauseMillis = Math.min(pauseMillis * 2, MAX_POLL_PAUSE.toMillis());
+		}
+	}
+
+	/**
+	 * The events of a workflow, with their values as stored (JSON).
+	 * @param workflowId the workflow ID
+	 * @return the events by key
+	 */
+	public Map<String, String> listEvents(String workflowId) {
+		return this.events.findAll(workflowId);
 	}
 
 	// ------------------------------------------------------------------ interception

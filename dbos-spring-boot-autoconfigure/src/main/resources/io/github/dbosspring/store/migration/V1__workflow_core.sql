@@ -54,3 +54,12 @@ CREATE TABLE executors (
     started_at           timestamptz NOT NULL DEFAULT clock_timestamp(),
     last_heartbeat       timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+
+-- events published by workflows (last value wins), read by anyone with getEvent
+CREATE TABLE workflow_events (
+    workflow_id  text        NOT NULL,
+    key          text        NOT NULL,
+    value        text,
+    updated_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (workflow_id, key)
+);
