@@ -20,6 +20,10 @@ public record WorkflowOptions(@Nullable String workflowId) {
 		if (workflowId != null && workflowId.isEmpty()) {
 			throw new IllegalArgumentException("workflowId must not be empty; pass null for a generated ID");
 		}
+		if (workflowId != null && workflowId.indexOf('\u0000') >= 0) {
+			throw new IllegalArgumentException("workflowId must not contain the NUL character (PostgreSQL text cannot "
+					+ "store it): " + workflowId.replace("\u0000", "\\0"));
+		}
 	}
 
 	/**

@@ -33,6 +33,7 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
@@ -348,6 +349,29 @@ class WorkflowExecutionIntegrationTests {
 			.withMessageContaining("dbos.max-payload-size")
 			.withMessageContaining("OrderWorkflows.nullable");
 		assertThat(this.dbos.getWorkflow("too-big-1")).isEmpty();
+	}
+
+	@Test
+	void hostileWorkflowIdsAreStoredAndReadBackUnchanged() {
+		List<String> ids = List.of("it's", "a\"b", "x'); DROP TABLE dbos.workflow_status; --", "100%", "under_score",
+				"back\\slash", "id\nwith\nnewlines", "\uD83D\uDE80 emoji \u00e9", "x".repeat(300), " padded ");
+		for (String id : ids) {
+			assertThat(this.dbos.run(WorkflowOptions.withId(id), () -> this.workflows.nullable(id))).isEqualTo(id);
+			assertThat(this.dbos.getWorkflow(id)).hasValueSatisfying((info) -> {
+				assertThat(info.workflowId()).isEqualTo(id);
+				assertThat(info.status()).isEqualTo(WorkflowStatus.SUCCESS);
+			});
+			assertThat(this.dbos.<String>retrieveWorkflow(id).getResult()).isEqualTo(id);
+		}
+		// LIKE wildcards in an ID are data, not patterns
+		assertThat(this.dbos.getWorkflow("100")).isEmpty();
+		assertThat(this.dbos.getWorkflow("under%")).isEmpty();
+	}
+
+	@Test
+	void workflowIdWithNulIsRejectedClearlyBeforeReachingTheDatabase() {
+		assertThatIllegalArgumentException().isThrownBy(() -> WorkflowOptions.withId("nul\u0000id"))
+			.withMessageContaining("must not contain the NUL character");
 	}
 
 	@Test
