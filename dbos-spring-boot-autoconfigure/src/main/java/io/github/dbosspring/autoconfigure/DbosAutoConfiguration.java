@@ -27,6 +27,7 @@ import io.github.dbosspring.workflow.Dbos;
 import io.github.dbosspring.workflow.Step;
 import io.github.dbosspring.workflow.Workflow;
 import io.github.dbosspring.workflow.support.DbosAnnotationAdvisor;
+import io.github.dbosspring.workflow.support.SelfInvocationEnhancer;
 import io.github.dbosspring.workflow.support.StepInterceptor;
 import io.github.dbosspring.workflow.support.WorkflowBeanPostProcessor;
 import io.github.dbosspring.workflow.support.WorkflowEngine;
@@ -76,6 +77,13 @@ public final class DbosAutoConfiguration {
 	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
 	static WorkflowBeanPostProcessor dbosWorkflowBeanPostProcessor(WorkflowRegistry registry) {
 		return new WorkflowBeanPostProcessor(registry);
+	}
+
+	@Bean
+	@Role(BeanDefinition.ROLE_INFRASTRUCTURE)
+	@ConditionalOnBooleanProperty(name = "dbos.self-invocation.enabled", matchIfMissing = true)
+	static SelfInvocationEnhancer dbosSelfInvocationEnhancer() {
+		return new SelfInvocationEnhancer();
 	}
 
 	@Bean

@@ -63,6 +63,8 @@ public class DbosProperties implements InitializingBean {
 
 	private final Aop aop = new Aop();
 
+	private final SelfInvocation selfInvocation = new SelfInvocation();
+
 	@Override
 	public void afterPropertiesSet() {
 		try {
@@ -172,6 +174,31 @@ public class DbosProperties implements InitializingBean {
 
 	public Aop getAop() {
 		return this.aop;
+	}
+
+	public SelfInvocation getSelfInvocation() {
+		return this.selfInvocation;
+	}
+
+	/**
+	 * Checkpointing of {@code @Step} methods that a workflow calls through {@code this}.
+	 */
+	public static class SelfInvocation {
+
+		/**
+		 * Whether beans whose workflows call their own @Step methods are instantiated as
+		 * enhanced subclasses, so that those calls are checkpointed.
+		 */
+		private boolean enabled = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
 	}
 
 	/**

@@ -172,6 +172,36 @@ class DbosAutoConfigurationTests {
 	}
 
 	@Test
+	void runWithComponentCallingItsOwnStepThroughThisShouldCheckpointThatStep(CapturedOutput output) {
+		this.runner.withBean(SelfCallingComponent.class).run((context) -> {
+			Dbos dbos = context.getBean(Dbos.class);
+			SelfCallingComponent bean = context.getBean(SelfCallingComponent.class);
+			assertThat(dbos.run(WorkflowOptions.withId("self-1"), () -> bean.run("a"))).isEqualTo("step(a)+step(b)");
+			assertThat(dbos.listSteps("self-1")).extracting(io.github.dbosspring.workflow.StepInfo::stepName)
+				.containsExactly("helper", "helper");
+			assertThat(bean.calls()).isEqualTo(2);
+			// a second run replays the recorded self-called steps instead of running them
+			assertThat(dbos.run(WorkflowOptions.withId("self-1"), () -> bean.run("a"))).isEqualTo("step(a)+step(b)");
+			assertThat(bean.calls()).isEqualTo(2);
+			// outside a workflow the step just runs
+			assertThat(bean.helper("plain")).isEqualTo("step(plain)");
+			assertThat(output).doesNotContain("calls its own @Step method through 'this'");
+		});
+	}
+
+	@Test
+	void runWithSelfInvocationDisabledShouldKeepThePlainClass() {
+		this.runner.withBean(SelfCallingComponent.class)
+			.withPropertyValues("dbos.self-invocation.enabled=false")
+			.run((context) -> {
+				Dbos dbos = context.getBean(Dbos.class);
+				SelfCallingComponent bean = context.getBean(SelfCallingComponent.class);
+				dbos.run(WorkflowOptions.withId("self-off"), () -> bean.run("a"));
+				assertThat(dbos.listSteps("self-off")).isEmpty();
+			});
+	}
+
+	@Test
 	void runWithTwoWorkflowsOfTheSameNameShouldFailAtStartup() {
 		this.runner.withUserConfiguration(DuplicateNames.class)
 			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
@@ -326,6 +356,27 @@ class DbosAutoConfigurationTests {
 		@Bean
 		SelfCalling selfCalling() {
 			return new SelfCalling();
+		}
+
+	}
+
+	public static class SelfCallingComponent {
+
+		private final java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+
+		@Workflow
+		public String run(String first) {
+			return helper(first) + "+" + helper("b");
+		}
+
+		@Step
+		public String helper(String value) {
+			this.calls.incrementAndGet();
+			return "step(" + value + ")";
+		}
+
+		public int calls() {
+			return this.calls.get();
 		}
 
 	}

@@ -89,11 +89,17 @@ public class CrashTestApp {
 			StringBuilder result = new StringBuilder();
 			for (int step = 0; step < STEPS; step++) {
 				int index = step;
-				// step 2 is a lambda step, the others are @Step methods
+				// step 2 is a lambda step, step 3 a @Step of this bean called through 'this', the
+				// others @Step methods of another bean
 				result.append((step == 2) ? Dbos.runStep("lambda-effect", () -> this.steps.sideEffect(id, index))
-						: this.steps.effect(id, step));
+						: (step == 3) ? ownEffect(id, step) : this.steps.effect(id, step));
 			}
 			return result.toString();
+		}
+
+		@Step
+		public String ownEffect(String workflowId, int step) {
+			return this.steps.sideEffect(workflowId, step);
 		}
 
 	}

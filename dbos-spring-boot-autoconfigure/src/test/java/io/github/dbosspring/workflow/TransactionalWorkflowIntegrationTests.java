@@ -32,7 +32,8 @@ import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
  */
 @SpringBootTest(classes = TestWorkflowApplication.class, properties = "dbos.recovery.interval=1h")
 @Import({ TransactionalWorkflowIntegrationTests.TransactionConfiguration.class,
-		TransactionalWorkflowIntegrationTests.Accounts.class, TransactionalWorkflowIntegrationTests.Transfers.class })
+		TransactionalWorkflowIntegrationTests.Accounts.class, TransactionalWorkflowIntegrationTests.Transfers.class,
+		TransactionalWorkflowIntegrationTests.SelfCallingTransfers.class })
 class TransactionalWorkflowIntegrationTests {
 
 	@DynamicPropertySource
@@ -48,6 +49,9 @@ class TransactionalWorkflowIntegrationTests {
 
 	@Autowired
 	private JdbcClient jdbc;
+
+	@Autowired
+	private SelfCallingTransfers selfCalling;
 
 	@BeforeEach
 	void table() {
@@ -78,6 +82,16 @@ class TransactionalWorkflowIntegrationTests {
 		assertThat(this.dbos.listSteps("tx-fail")).as("checkpoint survives the rollback")
 			.extracting(StepInfo::stepName)
 			.containsExactly("debit");
+	}
+
+	@Test
+	void transactionalBeanThatCallsItsOwnStepGetsThatStepCheckpointedAndKeepsItsTransaction() {
+		String result = this.dbos.run(WorkflowOptions.withId("tx-self"), () -> this.selfCalling.transfer("tx-self", 5));
+
+		assertThat(result).isEqualTo("audited 5 in tx");
+		assertThat(rows("tx-self")).isEqualTo(1);
+		assertThat(this.dbos.listSteps("tx-self")).extracting(StepInfo::stepName).containsExactly("audit");
+		assertThat(this.dbos.getWorkflow("tx-self").orElseThrow().status()).isEqualTo(WorkflowStatus.SUCCESS);
 	}
 
 	private int rows(String id) {
@@ -127,6 +141,30 @@ class TransactionalWorkflowIntegrationTests {
 		@Transactional
 		public String debit(int amount) {
 			return "debited " + amount + (TransactionSynchronizationManager.isActualTransactionActive() ? " in tx" : "");
+		}
+
+	}
+
+	@Component
+	@Transactional
+	public static class SelfCallingTransfers {
+
+		private final JdbcClient jdbc;
+
+		public SelfCallingTransfers(JdbcClient jdbc) {
+			this.jdbc = jdbc;
+		}
+
+		@Workflow
+		public String transfer(String id, int amount) {
+			this.jdbc.sql("INSERT INTO transfers VALUES (?, ?)").params(id, amount).update();
+			return audit(amount);
+		}
+
+		@Step
+		public String audit(int amount) {
+			// a self-call: runs in the workflow's transaction (no advice of its own), checkpointed by DBOS
+			return "audited " + amount + (TransactionSynchronizationManager.isActualTransactionActive() ? " in tx" : "");
 		}
 
 	}

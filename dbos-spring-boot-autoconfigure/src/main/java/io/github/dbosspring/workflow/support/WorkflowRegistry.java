@@ -85,13 +85,16 @@ public class WorkflowRegistry {
 				stepMethods.add(method);
 			}
 		}, (method) -> !method.isBridge() && !method.isSynthetic() && method.getDeclaringClass() != Object.class);
-		if (!this.selfInvocationChecked.add(userClass)) {
+		if (!this.selfInvocationChecked.add(userClass)
+				|| SelfInvocationEnhancer.SelfInvocationEnhanced.class.isAssignableFrom(beanClass)) {
 			return;
 		}
 		for (String call : SelfInvocationDetector.find(userClass, workflowMethods, stepMethods)) {
 			logger.warn("Workflow method " + userClass.getName() + " calls its own @Step method through 'this' ("
-					+ call + "): the call bypasses the Spring proxy, so that step runs without a checkpoint and runs "
-					+ "again on recovery. Move the step to another bean, or run it as a lambda step with Dbos.runStep(...).");
+					+ call + ") and the bean could not be instantiated as an enhanced subclass (it is defined by a @Bean "
+					+ "method, or dbos.self-invocation.enabled is false): the call bypasses the Spring proxy, so that step runs without a checkpoint and "
+					+ "runs again on recovery. Declare the bean as a component, move the step to another bean, or run it "
+					+ "as a lambda step with Dbos.runStep(...).");
 		}
 	}
 
