@@ -22,6 +22,7 @@ import io.github.dbosspring.store.DbosSchemaMigrator;
 import io.github.dbosspring.store.ExecutorRepository;
 import io.github.dbosspring.store.StepOutputRepository;
 import io.github.dbosspring.store.WorkflowEventRepository;
+import io.github.dbosspring.store.WorkflowMessageRepository;
 import io.github.dbosspring.store.WorkflowStatusRepository;
 import io.github.dbosspring.workflow.Dbos;
 import io.github.dbosspring.workflow.Step;
@@ -149,6 +150,12 @@ public final class DbosAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	WorkflowMessageRepository dbosWorkflowMessageRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
+		return new WorkflowMessageRepository(database.getDataSource(), migrator.getSchema());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	ExecutorRepository dbosExecutorRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
 		return new ExecutorRepository(database.getDataSource(), migrator.getSchema());
 	}
@@ -166,9 +173,9 @@ public final class DbosAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	WorkflowEngine dbosWorkflowEngine(WorkflowStatusRepository workflows, StepOutputRepository steps,
-			WorkflowEventRepository events, DbosSerializer serializer, WorkflowRegistry registry, BeanFactory beanFactory, DbosProperties properties,
+			WorkflowEventRepository events, WorkflowMessageRepository messages, DbosSerializer serializer, WorkflowRegistry registry, BeanFactory beanFactory, DbosProperties properties,
 			ExecutorHeartbeat heartbeat) {
-		return new WorkflowEngine(workflows, steps, events, serializer, registry, beanFactory,
+		return new WorkflowEngine(workflows, steps, events, messages, serializer, registry, beanFactory,
 				workflowPool(properties.getWorkflowPoolSize()), heartbeat.getExecutorId(),
 				properties.getApplicationVersion(), properties.getMaxPayloadSize().toBytes());
 	}

@@ -212,6 +212,48 @@ public class Dbos {
 	}
 
 	/**
+	 * Sends a message to a workflow, which receives it with {@link #recv}. Called from a
+	 * workflow, the send is a step and is delivered once even if the sender is re-executed.
+	 * @param workflowId the receiving workflow
+	 * @param message the message
+	 * @param topic the topic
+	 * @throws WorkflowNotFoundException if no workflow has that ID
+	 */
+	public void send(String workflowId, @Nullable Object message, String topic) {
+		this.engine.send(workflowId, topic, message, null);
+	}
+
+	/**
+	 * Sends a message that is delivered once however often this call is retried with the
+	 * same idempotency key.
+	 * @param workflowId the receiving workflow
+	 * @param message the message
+	 * @param topic the topic
+	 * @param idempotencyKey the key; a second send with it to the same workflow is ignored
+	 */
+	public void send(String workflowId, @Nullable Object message, String topic, String idempotencyKey) {
+		this.engine.send(workflowId, topic, message, idempotencyKey);
+	}
+
+	/**
+	 * Receives the oldest unconsumed message of a topic sent to the calling workflow,
+	 * waiting up to the timeout. Each message is consumed exactly once, in the order sent.
+	 * Must be called from the workflow's code, not from a step.
+	 * @param topic the topic
+	 * @param type the type to read the message as
+	 * @param timeout the longest time to wait
+	 * @return the message, or empty on timeout
+	 */
+	@SuppressWarnings("unchecked")
+	public static <T> Optional<T> recv(String topic, Class<T> type, Duration timeout) {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context == null) {
+			throw new IllegalStateException("Dbos.recv(\"" + topic + "\", ...) must be called inside a workflow");
+		}
+		return (Optional<T>) context.engine().recv(topic, type, timeout);
+	}
+
+	/**
 	 * The ID of the workflow running on the calling thread.
 	 * @return the workflow ID, or {@code null} outside a workflow
 	 */

@@ -30,6 +30,7 @@ import io.github.dbosspring.serialization.DbosSerializer;
 import io.github.dbosspring.serialization.DbosSerializer.ArgumentSerializationException;
 import io.github.dbosspring.store.StepOutputRepository;
 import io.github.dbosspring.store.WorkflowEventRepository;
+import io.github.dbosspring.store.WorkflowMessageRepository;
 import io.github.dbosspring.store.WorkflowStatusRepository;
 import io.github.dbosspring.store.WorkflowStatusRepository.AdoptedWorkflow;
 import io.github.dbosspring.store.WorkflowStatusRepository.NewWorkflow;
@@ -86,6 +87,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private final WorkflowEventRepository events;
 
+	private final WorkflowMessageRepository messages;
+
 	private final DbosSerializer serializer;
 
 	private final WorkflowRegistry registry;
@@ -111,12 +114,14 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	private volatile boolean shuttingDown;
 
 	public WorkflowEngine(WorkflowStatusRepository workflows, StepOutputRepository steps,
-			WorkflowEventRepository events, DbosSerializer serializer, WorkflowRegistry registry,
+			WorkflowEventRepository events, WorkflowMessageRepository messages, DbosSerializer serializer,
+			WorkflowRegistry registry,
 			BeanFactory beanFactory, ExecutorService pool, String executorId, @Nullable String applicationVersion,
 			long maxPayloadBytes) {
 		this.workflows = workflows;
 		this.steps = steps;
 		this.events = events;
+		this.messages = messages;
 		this.serializer = serializer;
 		this.registry = registry;
 		this.beanFactory = beanFactory;
@@ -313,6 +318,117 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 */
 	public Map<String, String> listEvents(String workflowId) {
 		return this.events.findAll(workflowId);
+	}
+
+	// ------------------------------------------------------------------ messages
+
+	/** The step name under which a workflow records each {@code recv}. */
+	public static final String RECV_STEP = "DBOS.recv";
+
+	/** The step name under which a workflow records each {@code send}. */
+	public static final String SEND_STEP = "DBOS.send";
+
+	/**
+	 * Sends a message to a workflow. Called from a workflow, the send is a step with an
+	 * idempotency key derived from the sender's ID and step, so it is delivered once even if
+	 * the sender is re-executed.
+	 * @param destinationId the receiving workflow
+	 * @param topic the topic
+	 * @param message the message, serialized like a step output
+	 * @param idempotencyKey a key that makes a retried send deliver once, or {@code null}
+	 * @throws WorkflowNotFoundException if no workflow has that ID
+	 */
+	public void send(String destinationId, String topic, @Nullable Object message, @Nullable String idempotencyKey) {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context != null && !context.inStep()) {
+			try {
+				runStep(StepAttributes.of(SEND_STEP), Object.class, new Class<?>[0], () -> {
+					WorkflowExecutionContext step = WorkflowExecutionContext.current();
+					String key = (idempotencyKey != null) ? idempotencyKey
+							: step.workflowId() + ":" + step.currentStepId();
+					deliver(destinationId, topic, message, key);
+					return null;
+				});
+			}
+			catch (RuntimeException | Error ex) {
+				throw ex;
+			}
+			catch (Throwable ex) {
+				throw new DbosException("Could not send to workflow '" + destinationId + "'", ex);
+			}
+			return;
+		}
+		deliver(destinationId, topic, message, idempotencyKey);
+	}
+
+	private void deliver(String destinationId, String topic, @Nullable Object message, @Nullable String key) {
+		if (this.workflows.find(destinationId).isEmpty()) {
+			throw new WorkflowNotFoundException("Cannot send to workflow '" + destinationId + "': no workflow has that "
+					+ "ID. Send to a started workflow.");
+		}
+		String text = serializeValue(message, "a message to workflow '" + destinationId + "'");
+		this.messages.send(destinationId, topic, text, key);
+	}
+
+	/**
+	 * Receives the oldest message of a topic sent to the calling workflow, waiting up to
+	 * the timeout. Each message is consumed once: taking it and recording it as this step's
+	 * output is one statement. A timeout is recorded too, so a re-execution also gets
+	 * nothing (the wait starts again if the workflow is recovered mid-wait).
+	 * @return the message, or empty on timeout
+	 */
+	public Optional<?> recv(String topic, Type type, Duration timeout) {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context == null || context.inStep()) {
+			throw new IllegalStateException("Dbos.recv(\"" + topic + "\", ...) must be called from a workflow's code, "
+					+ "not outside a workflow or inside a step");
+		}
+		int stepId = context.nextStepId();
+		StepInfo recorded = context.recorded(stepId);
+		if (recorded != null) {
+			checkStepName(context, stepId, recorded, RECV_STEP);
+			return (recorded.output() != null) ? Optional.ofNullable(this.serializer.deserialize(recorded.output(), type))
+					: Optional.empty();
+		}
+		long deadline = System.nanoTime() + timeout.toNanos();
+		long pauseMillis = 2;
+		while (true) {
+			checkBoundary(context);
+			Optional<String> received;
+			try {
+				received = this.messages.receiveWithCheckpoint(context.workflowId(), this.executorId, topic, stepId,
+						RECV_STEP);
+			}
+			catch (DataAccessException ex) {
+				throw abandon(context, "could not receive on topic '" + topic + "' (" + ex.getMessage() + ")");
+			}
+			if (received.isPresent()) {
+				return Optional.ofNullable(this.serializer.deserialize(received.get(), type));
+			}
+			long remaining = deadline - System.nanoTime();
+			if (remaining <= 0) {
+				boolean written;
+				try {
+					written = this.steps.insert(context.workflowId(), this.executorId, stepId, RECV_STEP, null, null,
+							null, null, null, timeout.toNanos() / 1e9);
+				}
+				catch (DataAccessException ex) {
+					throw abandon(context, "could not record the timeout of recv on '" + topic + "'");
+				}
+				if (!written) {
+					throw abandon(context, "this executor no longer owns it; recv on '" + topic + "' was not recorded");
+				}
+				return Optional.empty();
+			}
+			try {
+				Thread.sleep(Math.min(pauseMillis, TimeUnit.NANOSECONDS.toMillis(remaining) + 1));
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw abandon(context, "interrupted while waiting on topic '" + topic + "'");
+			}
+			pauseMillis = Math.min(pauseMillis * 2, MAX_POLL_PAUSE.toMillis());
+		}
 	}
 
 	// ------------------------------------------------------------------ interception

@@ -120,6 +120,10 @@ public final class WorkflowExecutionContext {
 		this.stepDepth--;
 	}
 
+	int currentStepId() {
+		return this.currentStepId;
+	}
+
 	/**
 	 * The ID of a child workflow started inside a step body: stable across re-executions
 	 * of that step.

@@ -63,3 +63,16 @@ CREATE TABLE workflow_events (
     updated_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
     PRIMARY KEY (workflow_id, key)
 );
+
+-- messages sent to workflows, consumed once each, in order, by recv inside the workflow
+CREATE TABLE workflow_messages (
+    message_id       bigserial   PRIMARY KEY,
+    destination_id   text        NOT NULL,
+    topic            text        NOT NULL,
+    message          text,
+    idempotency_key  text,
+    created_at       timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX workflow_messages_destination_idx ON workflow_messages (destination_id, topic, message_id);
+CREATE UNIQUE INDEX workflow_messages_idempotency_idx ON workflow_messages (destination_id, idempotency_key)
+    WHERE idempotency_key IS NOT NULL;

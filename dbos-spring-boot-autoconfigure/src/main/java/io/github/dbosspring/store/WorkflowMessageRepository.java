@@ -1,0 +1,80 @@
+package io.github.dbosspring.store;
+
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/**
+ * Messages sent to workflows ({@code workflow_messages}).
+ *
+ * @since 0.1.0
+ */
+public class WorkflowMessageRepository {
+
+	private static final String SEND = """
+			INSERT INTO %s.workflow_messages (destination_id, topic, message, idempotency_key)
+			VALUES (?, ?, ?, ?)
+			ON CONFLICT (destination_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING""";
+
+	// One statement, so one commit: the oldest message of the topic is deleted and the
+	// step checkpoint that records it as received is written together, or neither is (a
+	// conflicting checkpoint fails the whole statement, so no message is ever deleted
+	// without being recorded). The delete is fenced like every checkpoint, and SKIP LOCKED
+	// keeps two executions of the same workflow from taking the same message.
+	private static final String RECEIVE_WITH_CHECKPOINT = """
+			WITH next AS (
+				SELECT message_id FROM %s.workflow_messages
+				WHERE destination_id = ? AND topic = ?
+				ORDER BY message_id
+				LIMIT 1
+				FOR UPDATE SKIP LOCKED),
+			taken AS (
+				DELETE FROM %s.workflow_messages m USING next
+				WHERE m.message_id = next.message_id
+					AND EXISTS (SELECT 1 FROM %s.workflow_status
+						WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING')
+				RETURNING m.message)
+			INSERT INTO %s.step_outputs (workflow_id, step_id, step_name, output, started_at)
+			SELECT ?, ?::integer, ?, taken.message, clock_timestamp() FROM taken
+			RETURNING output""";
+
+	private final JdbcClient jdbc;
+
+	private final String send;
+
+	private final String receive;
+
+	public WorkflowMessageRepository(DataSource dataSource, DbosSchema schema) {
+		this.jdbc = JdbcClient.create(dataSource);
+		this.send = schema.qualify(SEND);
+		this.receive = schema.qualify(RECEIVE_WITH_CHECKPOINT);
+	}
+
+	/**
+	 * Sends a message.
+	 * @return whether it was stored (false: a message with that idempotency key was sent to
+	 * that workflow before)
+	 */
+	public boolean send(String destinationId, String topic, @Nullable String message, @Nullable String idempotencyKey) {
+		return this.jdbc.sql(this.send).params(destinationId, topic, message, idempotencyKey).update() == 1;
+	}
+
+	/**
+	 * Takes the oldest message of a topic and records it as the output of a step, in one
+	 * statement.
+	 * @return the message's stored form (JSON, never SQL {@code NULL}), or empty if there
+	 * was none (or the workflow is not owned any more)
+	 */
+	public Optional<String> receiveWithCheckpoint(String workflowId, String executorId, String topic, int stepId,
+			String stepName) {
+		return this.jdbc.sql(this.receive)
+			.params(workflowId, topic, workflowId, executorId, workflowId, stepId, stepName)
+			.query(String.class)
+			.optional();
+	}
+
+}
