@@ -20,21 +20,24 @@ public class WorkflowMessageRepository {
 			VALUES (?, ?, ?, ?)
 			ON CONFLICT (destination_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING""";
 
-	// One statement, so one commit: the oldest message of the topic is deleted and the
-	// step checkpoint that records it as received is written together, or neither is (a
-	// conflicting checkpoint fails the whole statement, so no message is ever deleted
-	// without being recorded). The delete is fenced like every checkpoint, and SKIP LOCKED
-	// keeps two executions of the same workflow from taking the same message.
+	// One statement, so one commit: the oldest unconsumed message of the topic is marked
+	// consumed and the step checkpoint that records it as received is written together, or
+	// neither is (a conflicting checkpoint fails the whole statement, so no message is ever
+	// consumed without being recorded). The update is fenced like every checkpoint, and
+	// SKIP LOCKED keeps two executions of the same workflow from taking the same message.
+	// Consumed rows stay, so a late retry of a send with the same idempotency key is still
+	// deduplicated.
 	private static final String RECEIVE_WITH_CHECKPOINT = """
 			WITH next AS (
 				SELECT message_id FROM %s.workflow_messages
-				WHERE destination_id = ? AND topic = ?
+				WHERE destination_id = ? AND topic = ? AND consumed_at IS NULL
 				ORDER BY message_id
 				LIMIT 1
 				FOR UPDATE SKIP LOCKED),
 			taken AS (
-				DELETE FROM %s.workflow_messages m USING next
-				WHERE m.message_id = next.message_id
+				UPDATE %s.workflow_messages m SET consumed_at = clock_timestamp()
+				FROM next
+				WHERE m.message_id = next.message_id AND m.consumed_at IS NULL
 					AND EXISTS (SELECT 1 FROM %s.workflow_status
 						WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING')
 				RETURNING m.message)

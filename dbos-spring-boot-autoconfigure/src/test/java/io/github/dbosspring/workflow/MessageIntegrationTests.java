@@ -59,6 +59,17 @@ class MessageIntegrationTests {
 	}
 
 	@Test
+	void sendRetriedWithTheSameIdempotencyKeyAfterTheMessageWasConsumedIsStillDeliveredOnce() throws Exception {
+		WorkflowHandle<String> first = this.dbos.start(WorkflowOptions.withId("inbox-6"), () -> this.inbox.collect(1));
+		this.dbos.send("inbox-6", "once", "inbox", "key-6");
+		assertThat(first.getResult(Duration.ofSeconds(30))).isEqualTo("once");
+
+		this.dbos.send("inbox-6", "once", "inbox", "key-6");
+
+		assertThat(pending("inbox-6")).isZero();
+	}
+
+	@Test
 	void sendWithTheSameIdempotencyKeyIsDeliveredOnce() throws Exception {
 		WorkflowHandle<String> handle = this.dbos.start(WorkflowOptions.withId("inbox-2"), () -> this.inbox.collect(2));
 		this.dbos.send("inbox-2", "x", "inbox", "key-1");
@@ -121,7 +132,8 @@ class MessageIntegrationTests {
 	}
 
 	private int pending(String workflowId) {
-		return this.jdbc.sql("SELECT count(*) FROM dbos.workflow_messages WHERE destination_id = ?")
+		return this.jdbc.sql("SELECT count(*) FROM dbos.workflow_messages WHERE destination_id = ? "
+				+ "AND consumed_at IS NULL")
 			.param(workflowId)
 			.query(Integer.class)
 			.single();

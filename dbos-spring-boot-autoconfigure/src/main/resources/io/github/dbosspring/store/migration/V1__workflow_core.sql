@@ -64,15 +64,18 @@ CREATE TABLE workflow_events (
     PRIMARY KEY (workflow_id, key)
 );
 
--- messages sent to workflows, consumed once each, in order, by recv inside the workflow
+-- messages sent to workflows, consumed once each, in order, by recv inside the workflow; consumed
+-- messages are kept (consumed_at) so that their idempotency keys keep deduplicating late retries
 CREATE TABLE workflow_messages (
     message_id       bigserial   PRIMARY KEY,
     destination_id   text        NOT NULL,
     topic            text        NOT NULL,
     message          text,
     idempotency_key  text,
-    created_at       timestamptz NOT NULL DEFAULT clock_timestamp()
+    created_at       timestamptz NOT NULL DEFAULT clock_timestamp(),
+    consumed_at      timestamptz
 );
-CREATE INDEX workflow_messages_destination_idx ON workflow_messages (destination_id, topic, message_id);
+CREATE INDEX workflow_messages_unconsumed_idx ON workflow_messages (destination_id, topic, message_id)
+    WHERE consumed_at IS NULL;
 CREATE UNIQUE INDEX workflow_messages_idempotency_idx ON workflow_messages (destination_id, idempotency_key)
     WHERE idempotency_key IS NOT NULL;
