@@ -7,6 +7,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -30,6 +32,8 @@ public final class TestDatabase {
 
 	private static String source;
 
+	private static final List<String> created = new ArrayList<>();
+
 	private TestDatabase() {
 	}
 
@@ -43,6 +47,9 @@ public final class TestDatabase {
 		try (Connection connection = DriverManager.getConnection(server);
 				Statement statement = connection.createStatement()) {
 			statement.execute("CREATE DATABASE " + name);
+			synchronized (created) {
+				created.add(name);
+			}
 		}
 		catch (SQLException ex) {
 			throw new IllegalStateException("Could not create a test database on " + server + ": " + ex.getMessage(),
@@ -77,6 +84,8 @@ public final class TestDatabase {
 			if (fromEnvironment != null && !fromEnvironment.isBlank()) {
 				serverUrl = fromEnvironment;
 				source = "environment";
+				// a shared server: leave it as found
+				Runtime.getRuntime().addShutdownHook(new Thread(TestDatabase::dropCreated));
 			}
 			else if (dockerAvailable()) {
 				PostgreSQLContainer container = new PostgreSQLContainer("postgres:16-alpine");
@@ -92,6 +101,22 @@ public final class TestDatabase {
 			}
 		}
 		return serverUrl;
+	}
+
+	private static void dropCreated() {
+		List<String> names;
+		synchronized (created) {
+			names = new ArrayList<>(created);
+		}
+		try (Connection connection = DriverManager.getConnection(serverUrl);
+				Statement statement = connection.createStatement()) {
+			for (String name : names) {
+				statement.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+			}
+		}
+		catch (SQLException ex) {
+			System.err.println("Could not drop test databases " + names + ": " + ex.getMessage());
+		}
 	}
 
 	private static boolean dockerAvailable() {
