@@ -79,8 +79,6 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private static final ThreadLocal<Object> DIRECTIVE = new ThreadLocal<>();
 
-	private static final Duration MAX_POLL_PAUSE = Duration.ofMillis(200);
-
 	private final WorkflowStatusRepository workflows;
 
 	private final StepOutputRepository steps;
@@ -289,7 +287,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private Optional<?> awaitEvent(String workflowId, String key, Type type, Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
-		long pauseMillis = 2;
+		PollBackoff backoff = new PollBackoff();
 		while (true) {
 			Optional<String> value = this.events.find(workflowId, key);
 			if (value.isPresent()) {
@@ -300,14 +298,13 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 				return Optional.empty();
 			}
 			try {
-				Thread.sleep(Math.min(pauseMillis, TimeUnit.NANOSECONDS.toMillis(remaining) + 1));
+				backoff.pause(remaining);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 				throw new DbosException("Interrupted while waiting for event '" + key + "' of workflow '"
 						+ workflowId + "'", ex);
 			}
-			pauseMillis = Math.min(pauseMillis * 2, MAX_POLL_PAUSE.toMillis());
 		}
 	}
 
@@ -391,7 +388,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 					: Optional.empty();
 		}
 		long deadline = System.nanoTime() + timeout.toNanos();
-		long pauseMillis = 2;
+		PollBackoff backoff = new PollBackoff();
 		while (true) {
 			checkBoundary(context);
 			Optional<String> received;
@@ -421,13 +418,12 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 				return Optional.empty();
 			}
 			try {
-				Thread.sleep(Math.min(pauseMillis, TimeUnit.NANOSECONDS.toMillis(remaining) + 1));
+				backoff.pause(remaining);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 				throw abandon(context, "interrupted while waiting on topic '" + topic + "'");
 			}
-			pauseMillis = Math.min(pauseMillis * 2, MAX_POLL_PAUSE.toMillis());
 		}
 	}
 
@@ -991,7 +987,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	@Nullable Object awaitOutcome(String workflowId, @Nullable WorkflowMethod workflow, @Nullable Duration timeout,
 			boolean checkedExceptions) throws Throwable {
 		long deadline = (timeout != null) ? System.nanoTime() + timeout.toNanos() : Long.MAX_VALUE;
-		long pauseMillis = 2;
+		PollBackoff backoff = new PollBackoff();
 		while (true) {
 			CompletableFuture<Void> local = this.running.get(workflowId);
 			if (local != null) {
@@ -1013,8 +1009,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 				throw new TimeoutException("Workflow '" + workflowId + "' is still " + current.status() + " after "
 						+ timeout);
 			}
-			Thread.sleep(Math.min(pauseMillis, TimeUnit.NANOSECONDS.toMillis(remaining) + 1));
-			pauseMillis = Math.min(pauseMillis * 2, MAX_POLL_PAUSE.toMillis());
+			backoff.pause(remaining);
 		}
 	}
 
