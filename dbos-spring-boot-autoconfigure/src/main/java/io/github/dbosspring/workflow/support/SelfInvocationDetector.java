@@ -10,12 +10,17 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
+import io.github.dbosspring.workflow.Step;
+import io.github.dbosspring.workflow.Workflow;
+
 import org.springframework.asm.ClassReader;
 import org.springframework.asm.ClassVisitor;
 import org.springframework.asm.MethodVisitor;
 import org.springframework.asm.Opcodes;
 import org.springframework.asm.SpringAsmInfo;
 import org.springframework.asm.Type;
+import org.springframework.core.annotation.AnnotatedElementUtils;
+import org.springframework.util.ReflectionUtils;
 
 /**
  * Finds {@code @Workflow} methods that call a {@code @Step} method of their own class
@@ -29,11 +34,19 @@ final class SelfInvocationDetector {
 
 	/**
 	 * @param type the user class
-	 * @param workflows its workflow methods
-	 * @param steps its step methods
 	 * @return one description per offending call, such as {@code process -> charge}
 	 */
-	static List<String> find(Class<?> type, List<Method> workflows, List<Method> steps) {
+	static List<String> find(Class<?> type) {
+		List<Method> workflows = new ArrayList<>();
+		List<Method> steps = new ArrayList<>();
+		ReflectionUtils.doWithMethods(type, (method) -> {
+			if (AnnotatedElementUtils.hasAnnotation(method, Workflow.class)) {
+				workflows.add(method);
+			}
+			else if (AnnotatedElementUtils.hasAnnotation(method, Step.class)) {
+				steps.add(method);
+			}
+		}, WorkflowRegistry.USER_METHODS);
 		if (workflows.isEmpty() || steps.isEmpty()) {
 			return List.of();
 		}

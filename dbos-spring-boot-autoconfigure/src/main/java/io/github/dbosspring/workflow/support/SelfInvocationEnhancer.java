@@ -1,15 +1,12 @@
 package io.github.dbosspring.workflow.support;
 
 import java.lang.reflect.Method;
-import java.util.ArrayList;
-import java.util.List;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import io.github.dbosspring.workflow.Step;
-import io.github.dbosspring.workflow.Workflow;
 
 import org.springframework.beans.factory.config.BeanDefinition;
 import org.springframework.beans.factory.config.BeanFactoryPostProcessor;
@@ -24,7 +21,6 @@ import org.springframework.cglib.proxy.MethodProxy;
 import org.springframework.cglib.proxy.NoOp;
 import org.springframework.core.annotation.AnnotatedElementUtils;
 import org.springframework.util.ClassUtils;
-import org.springframework.util.ReflectionUtils;
 
 /**
  * Makes {@code this.step()} calls from a workflow checkpointed: a bean whose
@@ -62,7 +58,7 @@ public class SelfInvocationEnhancer implements BeanFactoryPostProcessor {
 			catch (ClassNotFoundException | LinkageError ex) {
 				continue;
 			}
-			if (type != null && !ClassUtils.isCglibProxyClass(type) && callsOwnSteps(type)) {
+			if (type != null && !ClassUtils.isCglibProxyClass(type) && !SelfInvocationDetector.find(type).isEmpty()) {
 				bean.setBeanClass(enhance(type, classLoader));
 				if (logger.isDebugEnabled()) {
 					logger.debug("Bean '" + name + "' (" + type.getName() + ") calls its own @Step methods: it is "
@@ -70,24 +66,6 @@ public class SelfInvocationEnhancer implements BeanFactoryPostProcessor {
 				}
 			}
 		}
-	}
-
-	/**
-	 * Whether a class has a {@code @Workflow} method that calls one of its own
-	 * {@code @Step} methods through {@code this}.
-	 */
-	static boolean callsOwnSteps(Class<?> type) {
-		List<Method> workflows = new ArrayList<>();
-		List<Method> steps = new ArrayList<>();
-		ReflectionUtils.doWithMethods(type, (method) -> {
-			if (AnnotatedElementUtils.hasAnnotation(method, Workflow.class)) {
-				workflows.add(method);
-			}
-			else if (AnnotatedElementUtils.hasAnnotation(method, Step.class)) {
-				steps.add(method);
-			}
-		}, (method) -> !method.isBridge() && !method.isSynthetic() && method.getDeclaringClass() != Object.class);
-		return !SelfInvocationDetector.find(type, workflows, steps).isEmpty();
 	}
 
 	private static Class<?> enhance(Class<?> type, @Nullable ClassLoader classLoader) {

@@ -38,6 +38,10 @@ import org.springframework.util.ReflectionUtils;
  */
 public class WorkflowRegistry {
 
+	/** The methods of a user class that may carry the annotations. */
+	static final ReflectionUtils.MethodFilter USER_METHODS = (method) -> !method.isBridge() && !method.isSynthetic()
+			&& method.getDeclaringClass() != Object.class;
+
 	private static final List<Class<? extends Annotation>> ANNOTATIONS = List.of(Workflow.class, Step.class);
 
 	private static final Log logger = LogFactory.getLog(WorkflowRegistry.class);
@@ -63,8 +67,6 @@ public class WorkflowRegistry {
 		if (!AnnotationUtils.isCandidateClass(userClass, ANNOTATIONS)) {
 			return;
 		}
-		List<Method> workflowMethods = new ArrayList<>();
-		List<Method> stepMethods = new ArrayList<>();
 		ReflectionUtils.doWithMethods(userClass, (method) -> {
 			boolean workflow = AnnotatedElementUtils.hasAnnotation(method, Workflow.class);
 			boolean step = AnnotatedElementUtils.hasAnnotation(method, Step.class);
@@ -78,23 +80,21 @@ public class WorkflowRegistry {
 			}
 			if (workflow) {
 				register(beanName, userClass, method);
-				workflowMethods.add(method);
 			}
 			else {
 				stepAttributes(method);
-				stepMethods.add(method);
 			}
-		}, (method) -> !method.isBridge() && !method.isSynthetic() && method.getDeclaringClass() != Object.class);
+		}, USER_METHODS);
 		if (!this.selfInvocationChecked.add(userClass)
 				|| SelfInvocationEnhancer.SelfInvocationEnhanced.class.isAssignableFrom(beanClass)) {
 			return;
 		}
-		for (String call : SelfInvocationDetector.find(userClass, workflowMethods, stepMethods)) {
+		for (String call : SelfInvocationDetector.find(userClass)) {
 			logger.warn("Workflow method " + userClass.getName() + " calls its own @Step method through 'this' ("
-					+ call + ") and the bean could not be instantiated as an enhanced subclass (it is defined by a @Bean "
-					+ "method, or dbos.self-invocation.enabled is false): the call bypasses the Spring proxy, so that step runs without a checkpoint and "
-					+ "runs again on recovery. Declare the bean as a component, move the step to another bean, or run it "
-					+ "as a lambda step with Dbos.runStep(...).");
+					+ call + ") and the bean could not be instantiated as an enhanced subclass (it is defined by a "
+					+ "@Bean method, or dbos.self-invocation.enabled is false): the call bypasses the Spring proxy, so "
+					+ "that step runs without a checkpoint and runs again on recovery. Declare the bean as a component, "
+					+ "move the step to another bean, or run it as a lambda step with Dbos.runStep(...).");
 		}
 	}
 
