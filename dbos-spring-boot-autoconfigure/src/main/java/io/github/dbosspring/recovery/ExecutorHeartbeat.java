@@ -80,10 +80,6 @@ public class ExecutorHeartbeat {
 		}
 	}
 
-	public boolean isHealthy() {
-		return !this.failing;
-	}
-
 	public String getExecutorId() {
 		return this.executorId;
 	}

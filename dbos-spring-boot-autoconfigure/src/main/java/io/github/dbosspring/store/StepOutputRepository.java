@@ -41,8 +41,6 @@ public class StepOutputRepository {
 				child_workflow_id, started_at, completed_at
 			FROM %s.step_outputs WHERE workflow_id = ? AND step_id = ?""";
 
-	private static final String DELETE_ALL = "DELETE FROM %s.step_outputs WHERE workflow_id = ?";
-
 	private static final RowMapper<StepInfo> STEP_INFO = (rs, rowNum) -> new StepInfo(rs.getString(1), rs.getInt(2),
 			rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
 			WorkflowStatusRepository.instant(rs, "started_at"), WorkflowStatusRepository.instant(rs, "completed_at"));
@@ -55,14 +53,11 @@ public class StepOutputRepository {
 
 	private final String selectOne;
 
-	private final String deleteAll;
-
 	public StepOutputRepository(DataSource dataSource, DbosSchema schema) {
 		this.jdbc = JdbcClient.create(dataSource);
 		this.insert = schema.qualify(INSERT);
 		this.selectAll = schema.qualify(SELECT_ALL);
 		this.selectOne = schema.qualify(SELECT_ONE);
-		this.deleteAll = schema.qualify(DELETE_ALL);
 	}
 
 	/**
@@ -87,10 +82,6 @@ public class StepOutputRepository {
 
 	public Optional<StepInfo> find(String workflowId, int stepId) {
 		return this.jdbc.sql(this.selectOne).params(workflowId, stepId).query(STEP_INFO).optional();
-	}
-
-	public int deleteAll(String workflowId) {
-		return this.jdbc.sql(this.deleteAll).param(workflowId).update();
 	}
 
 }

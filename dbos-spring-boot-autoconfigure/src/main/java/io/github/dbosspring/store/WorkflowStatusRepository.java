@@ -84,8 +84,6 @@ public class WorkflowStatusRepository {
 	private static final String SELECT_OWN_PENDING = """
 			SELECT workflow_id FROM %s.workflow_status WHERE status = 'PENDING' AND executor_id = ?""";
 
-	private static final String DELETE = "DELETE FROM %s.workflow_status WHERE workflow_id = ?";
-
 	private static final RowMapper<WorkflowInfo> WORKFLOW_INFO = WorkflowStatusRepository::mapRow;
 
 	private static final RowMapper<AdoptedWorkflow> ADOPTED = (rs, rowNum) -> new AdoptedWorkflow(rs.getString(1),
@@ -107,8 +105,6 @@ public class WorkflowStatusRepository {
 
 	private final String selectOwnPending;
 
-	private final String delete;
-
 	public WorkflowStatusRepository(DataSource dataSource, DbosSchema schema) {
 		this.jdbc = JdbcClient.create(dataSource);
 		this.schema = schema;
@@ -118,7 +114,6 @@ public class WorkflowStatusRepository {
 		this.adoptFromDead = schema.qualify(ADOPT_FROM_DEAD);
 		this.reclaimOwn = schema.qualify(RECLAIM_OWN);
 		this.selectOwnPending = schema.qualify(SELECT_OWN_PENDING);
-		this.delete = schema.qualify(DELETE);
 	}
 
 	/**
@@ -220,10 +215,6 @@ public class WorkflowStatusRepository {
 		params.add(query.limit());
 		params.add(query.offset());
 		return this.jdbc.sql(sql.toString()).params(params).query(WORKFLOW_INFO).list();
-	}
-
-	public boolean delete(String workflowId) {
-		return this.jdbc.sql(this.delete).param(workflowId).update() == 1;
 	}
 
 	private static WorkflowInfo mapRow(ResultSet rs, int rowNum) throws SQLException {

@@ -89,30 +89,12 @@ public final class ChildJvm implements AutoCloseable {
 		this.process.waitFor(30, TimeUnit.SECONDS);
 	}
 
-	/** Sends SIGSTOP, pausing the JVM without killing it. */
-	public void pause() throws IOException, InterruptedException {
-		new ProcessBuilder("kill", "-STOP", Long.toString(this.process.pid())).start().waitFor();
-	}
-
-	/** Sends SIGCONT, resuming a paused JVM. */
-	public void resume() throws IOException, InterruptedException {
-		new ProcessBuilder("kill", "-CONT", Long.toString(this.process.pid())).start().waitFor();
-	}
-
 	public boolean waitForExit(Duration timeout) throws InterruptedException {
 		return this.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
 	}
 
-	public int exitValue() {
-		return this.process.exitValue();
-	}
-
 	public boolean isAlive() {
 		return this.process.isAlive();
-	}
-
-	public Path log() {
-		return this.log;
 	}
 
 	@Override

@@ -30,8 +30,6 @@ public final class TestDatabase {
 
 	private static String serverUrl;
 
-	private static String source;
-
 	private static final List<String> created = new ArrayList<>();
 
 	private TestDatabase() {
@@ -68,22 +66,11 @@ public final class TestDatabase {
 		registry.add("spring.datasource.url", () -> url);
 	}
 
-	/**
-	 * Where the test server comes from: {@code environment}, {@code testcontainers} or
-	 * {@code embedded}.
-	 * @return the source of the server
-	 */
-	public static synchronized String source() {
-		serverUrl();
-		return source;
-	}
-
 	static synchronized String serverUrl() {
 		if (serverUrl == null) {
 			String fromEnvironment = System.getenv(ENVIRONMENT_VARIABLE);
 			if (fromEnvironment != null && !fromEnvironment.isBlank()) {
 				serverUrl = fromEnvironment;
-				source = "environment";
 				// a shared server: leave it as found
 				Runtime.getRuntime().addShutdownHook(new Thread(TestDatabase::dropCreated));
 			}
@@ -93,11 +80,9 @@ public final class TestDatabase {
 				Runtime.getRuntime().addShutdownHook(new Thread(container::stop));
 				serverUrl = container.getJdbcUrl() + (container.getJdbcUrl().contains("?") ? "&" : "?") + "user="
 						+ container.getUsername() + "&password=" + container.getPassword();
-				source = "testcontainers";
 			}
 			else {
 				serverUrl = startEmbedded();
-				source = "embedded";
 			}
 		}
 		return serverUrl;
