@@ -13,6 +13,9 @@ import com.zaxxer.hikari.HikariDataSource;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
+import io.github.dbosspring.queue.Queue;
+import io.github.dbosspring.queue.QueueRegistry;
+import io.github.dbosspring.queue.support.QueueWorker;
 import io.github.dbosspring.recovery.ExecutorHeartbeat;
 import io.github.dbosspring.recovery.RecoveryRunner;
 import io.github.dbosspring.serialization.DbosSerializer;
@@ -20,6 +23,7 @@ import io.github.dbosspring.serialization.JacksonDbosSerializer;
 import io.github.dbosspring.store.DbosSchema;
 import io.github.dbosspring.store.DbosSchemaMigrator;
 import io.github.dbosspring.store.ExecutorRepository;
+import io.github.dbosspring.store.QueueRepository;
 import io.github.dbosspring.store.StepOutputRepository;
 import io.github.dbosspring.store.WorkflowEventRepository;
 import io.github.dbosspring.store.WorkflowMessageRepository;
@@ -156,6 +160,21 @@ public final class DbosAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
+	QueueRepository dbosQueueRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
+		return new QueueRepository(database.getDataSource(), database.getCallerDataSource(), migrator.getSchema());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	QueueRegistry dbosQueueRegistry(Environment environment, ObjectProvider<Queue> queueBeans) {
+		DbosQueueProperties.Declared declared = DbosQueueProperties.bind(environment);
+		java.util.List<Queue> queues = new java.util.ArrayList<>(declared.queues());
+		queueBeans.orderedStream().forEach(queues::add);
+		return new QueueRegistry(queues, declared.autoCreate(), declared.defaults());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
 	ExecutorRepository dbosExecutorRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
 		return new ExecutorRepository(database.getDataSource(), migrator.getSchema());
 	}
@@ -173,9 +192,11 @@ public final class DbosAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	WorkflowEngine dbosWorkflowEngine(WorkflowStatusRepository workflows, StepOutputRepository steps,
-			WorkflowEventRepository events, WorkflowMessageRepository messages, DbosSerializer serializer, WorkflowRegistry registry, BeanFactory beanFactory, DbosProperties properties,
-			ExecutorHeartbeat heartbeat) {
-		return new WorkflowEngine(workflows, steps, events, messages, serializer, registry, beanFactory,
+			WorkflowEventRepository events, WorkflowMessageRepository messages, QueueRepository queues,
+			QueueRegistry queueRegistry, DbosSerializer serializer, WorkflowRegistry registry, BeanFactory beanFactory,
+			DbosProperties properties, ExecutorHeartbeat heartbeat) {
+		return new WorkflowEngine(workflows, steps, events, messages, queues, queueRegistry, serializer, registry,
+				beanFactory,
 				workflowPool(properties.getWorkflowPoolSize()), heartbeat.getExecutorId(),
 				properties.getApplicationVersion(), properties.getMaxPayloadSize().toBytes());
 	}
@@ -220,6 +241,47 @@ public final class DbosAutoConfiguration {
 				new RecoveryRunner.Settings(recovery.isEnabled(), recovery.getInterval(),
 						recovery.getHeartbeatInterval(), recovery.getExecutorTimeout(), recovery.getMaxAttempts(),
 						properties.getShutdown().getTimeout()));
+	}
+
+	/**
+	 * The queue worker of this process, unless {@code dbos.worker.enabled=false}.
+	 */
+	@org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+	@ConditionalOnBooleanProperty(name = "dbos.worker.enabled", matchIfMissing = true)
+	static class WorkerConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		QueueWorker dbosQueueWorker(WorkflowEngine engine, QueueRepository repository, QueueRegistry queues,
+				DbosProperties properties, Environment environment) {
+			DbosProperties.Worker worker = properties.getWorker();
+			java.util.concurrent.Executor pool = workerPool(worker.getConcurrency(),
+					org.springframework.boot.thread.Threading.VIRTUAL.isActive(environment));
+			return new QueueWorker(engine, repository, queues, pool,
+					new QueueWorker.Settings(java.util.Set.copyOf(worker.getQueues()), worker.getConcurrency(),
+							worker.getClaimBatchSize(), worker.getPollInterval(), worker.isNotifications(),
+							worker.getUnknownWorkflowGracePeriod()));
+		}
+
+		private static java.util.concurrent.Executor workerPool(int size, boolean virtualThreads) {
+			if (virtualThreads) {
+				org.springframework.core.task.SimpleAsyncTaskExecutor executor =
+						new org.springframework.core.task.SimpleAsyncTaskExecutor("dbos-job-");
+				executor.setVirtualThreads(true);
+				return executor;
+			}
+			AtomicInteger count = new AtomicInteger();
+			ThreadFactory threads = (task) -> {
+				Thread thread = new Thread(task, "dbos-job-" + count.incrementAndGet());
+				thread.setDaemon(true);
+				return thread;
+			};
+			ThreadPoolExecutor pool = new ThreadPoolExecutor(size, size, 60, TimeUnit.SECONDS,
+					new LinkedBlockingQueue<>(), threads);
+			pool.allowCoreThreadTimeOut(true);
+			return pool;
+		}
+
 	}
 
 	/**

@@ -65,6 +65,8 @@ public class DbosProperties implements InitializingBean {
 
 	private final SelfInvocation selfInvocation = new SelfInvocation();
 
+	private final Worker worker = new Worker();
+
 	@Override
 	public void afterPropertiesSet() {
 		try {
@@ -96,6 +98,19 @@ public class DbosProperties implements InitializingBean {
 			throw new InvalidConfigurationPropertyValueException("dbos.shutdown.timeout", this.shutdown.timeout,
 					"must not be negative");
 		}
+		positive("dbos.worker.concurrency", this.worker.concurrency);
+		positive("dbos.worker.claim-batch-size", this.worker.claimBatchSize);
+		positive("dbos.worker.poll-interval", this.worker.pollInterval.toMillis());
+		if (this.worker.unknownWorkflowGracePeriod != null && this.worker.unknownWorkflowGracePeriod.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException("dbos.worker.unknown-workflow-grace-period",
+					this.worker.unknownWorkflowGracePeriod, "must not be negative; remove it to never dead-letter");
+		}
+		for (String queue : this.worker.queues) {
+			if (queue == null || queue.isBlank()) {
+				throw new InvalidConfigurationPropertyValueException("dbos.worker.queues", this.worker.queues,
+						"must not contain blank names");
+			}
+		}
 		if (this.embedded.port < 0 || this.embedded.port > 65535) {
 			throw new InvalidConfigurationPropertyValueException("dbos.embedded.port", this.embedded.port,
 					"must be between 0 (a free port) and 65535");
@@ -110,6 +125,10 @@ public class DbosProperties implements InitializingBean {
 
 	public boolean isEnabled() {
 		return this.enabled;
+	}
+
+	public Worker getWorker() {
+		return this.worker;
 	}
 
 	public void setEnabled(boolean enabled) {
@@ -435,6 +454,109 @@ public class DbosProperties implements InitializingBean {
 
 		public void setStepOrder(int stepOrder) {
 			this.stepOrder = stepOrder;
+		}
+
+	}
+
+	/**
+	 * The queue worker of this process.
+	 */
+	public static class Worker {
+
+		/**
+		 * Whether this process runs queued jobs; false for a process that only enqueues
+		 * (a web tier).
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * The queues this worker serves; empty for all declared queues.
+		 */
+		private java.util.List<String> queues = new java.util.ArrayList<>();
+
+		/**
+		 * The most jobs running at once in this process, across its queues (the size of its
+		 * bounded pool; with virtual threads, the limit on them).
+		 */
+		private int concurrency = 16;
+
+		/**
+		 * The most jobs claimed in one dequeue round trip.
+		 */
+		private int claimBatchSize = 16;
+
+		/**
+		 * How often an idle worker looks for due jobs when no notification arrives
+		 * (jittered by up to half either way).
+		 */
+		private Duration pollInterval = Duration.ofSeconds(1);
+
+		/**
+		 * Whether to wake on PostgreSQL notifications (LISTEN/NOTIFY) as well as by
+		 * polling.
+		 */
+		private boolean notifications = true;
+
+		/**
+		 * How long a job whose workflow this worker does not define waits before it is
+		 * dead-lettered; unset to leave such jobs waiting.
+		 */
+		private @Nullable Duration unknownWorkflowGracePeriod = Duration.ofMinutes(5);
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public java.util.List<String> getQueues() {
+			return this.queues;
+		}
+
+		public void setQueues(java.util.List<String> queues) {
+			this.queues = queues;
+		}
+
+		public int getConcurrency() {
+			return this.concurrency;
+		}
+
+		public void setConcurrency(int concurrency) {
+			this.concurrency = concurrency;
+		}
+
+		public int getClaimBatchSize() {
+			return this.claimBatchSize;
+		}
+
+		public void setClaimBatchSize(int claimBatchSize) {
+			this.claimBatchSize = claimBatchSize;
+		}
+
+		public Duration getPollInterval() {
+			return this.pollInterval;
+		}
+
+		public void setPollInterval(Duration pollInterval) {
+			this.pollInterval = pollInterval;
+		}
+
+		public boolean isNotifications() {
+			return this.notifications;
+		}
+
+		public void setNotifications(boolean notifications) {
+			this.notifications = notifications;
+		}
+
+		public @Nullable Duration getUnknownWorkflowGracePeriod() {
+			return this.unknownWorkflowGracePeriod;
+		}
+
+		public void setUnknownWorkflowGracePeriod(@Nullable Duration unknownWorkflowGracePeriod) {
+			this.unknownWorkflowGracePeriod = unknownWorkflowGracePeriod;
 		}
 
 	}

@@ -71,6 +71,17 @@ public final class DbosSystemDatabase implements DisposableBean {
 		return this.independent;
 	}
 
+	/**
+	 * The DataSource as the application sees it: statements on it join the caller's
+	 * Spring-managed transaction, if there is one. Only enqueues use it (the
+	 * transactional outbox: a job enqueued in a business transaction exists only if that
+	 * transaction commits).
+	 * @return the DataSource that joins the caller's transaction
+	 */
+	public DataSource getCallerDataSource() {
+		return this.dataSource;
+	}
+
 	@Override
 	public void destroy() {
 		if (this.owned && this.dataSource instanceof HikariDataSource pool) {

@@ -29,4 +29,13 @@ public record DbosSchema(String name) {
 		return sql.replace("%s", this.name);
 	}
 
+	/**
+	 * The notification channel on which enqueues and freed queue capacity are announced.
+	 * @return the channel name (a PostgreSQL identifier)
+	 */
+	public String queueChannel() {
+		String channel = "dbos_queue_" + this.name;
+		return (channel.length() <= 63) ? channel : "dbos_queue_" + Integer.toHexString(this.name.hashCode());
+	}
+
 }

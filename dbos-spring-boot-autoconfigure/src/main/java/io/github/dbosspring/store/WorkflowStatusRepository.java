@@ -32,7 +32,8 @@ public class WorkflowStatusRepository {
 	private static final String COLUMNS = """
 			workflow_id, status, workflow_name, class_name, bean_name, inputs, output, error_class, error_message,
 			executor_id, application_version, recovery_attempts, parent_workflow_id, queue_name,
-			created_at, updated_at, completed_at""";
+			created_at, updated_at, completed_at, deduplication_id, priority, partition_key, attempt, max_attempts,
+			scheduled_for, started_at, deadline, progress, progress_message""";
 
 	private static final String INSERT_PENDING = """
 			INSERT INTO %s.workflow_status (workflow_id, status, workflow_name, class_name, bean_name, inputs,
@@ -50,14 +51,36 @@ public class WorkflowStatusRepository {
 				updated_at = clock_timestamp(), completed_at = clock_timestamp()
 			WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING'""";
 
+	// The same, announcing the freed capacity of the workflow's queue to other workers.
+	private static final String COMPLETE_AND_NOTIFY = "WITH completed AS (" + COMPLETE + """
+			RETURNING queue_name)
+			SELECT count(*) FROM completed c, pg_notify(?, c.queue_name)""";
+
+	// Cancels a workflow that has not completed, wherever it runs: its executor's next
+	// checkpoint is refused, so it stops at its next step.
+	private static final String CANCEL = """
+			WITH cancelled AS (
+				UPDATE %s.workflow_status
+				SET status = 'CANCELLED', error_class = ?, error_message = ?, updated_at = clock_timestamp(),
+					completed_at = clock_timestamp()
+				WHERE workflow_id = ? AND status IN ('ENQUEUED', 'PENDING')
+					AND (?::text IS NULL OR executor_id = ?::text)
+				RETURNING coalesce(queue_name, '') AS queue_name)
+			SELECT count(*) FROM cancelled c, pg_notify(?, c.queue_name)""";
+
+	// A queued job goes back to its queue (so that the queue's limits apply when it runs
+	// again), with its attempt counter unchanged; any other workflow changes owner.
 	private static final String ADOPTED_SET = """
-			SET executor_id = ?, recovery_attempts = w.recovery_attempts + 1,
-				status = CASE WHEN w.recovery_attempts + 1 > ? THEN 'MAX_RECOVERY_ATTEMPTS_EXCEEDED' ELSE w.status END,
+			SET executor_id = CASE WHEN w.queue_name IS NOT NULL AND w.recovery_attempts + 1 <= ? THEN NULL ELSE ? END,
+				recovery_attempts = w.recovery_attempts + 1,
+				status = CASE WHEN w.recovery_attempts + 1 > ? THEN 'MAX_RECOVERY_ATTEMPTS_EXCEEDED'
+					WHEN w.queue_name IS NOT NULL THEN 'ENQUEUED' ELSE w.status END,
+				attempt = CASE WHEN w.queue_name IS NOT NULL THEN greatest(w.attempt - 1, 0) ELSE w.attempt END,
 				updated_at = clock_timestamp()
 			""";
 
 	private static final String ADOPTED_RETURNING = """
-			RETURNING w.workflow_id, w.workflow_name, w.inputs, w.status, w.recovery_attempts""";
+			RETURNING w.workflow_id, w.workflow_name, w.inputs, w.status, w.recovery_attempts, w.queue_name, w.deadline""";
 
 	// Adopts PENDING workflows of this application version whose executor has no recent
 	// heartbeat by the database's clock (or no heartbeat row at all). SKIP LOCKED lets
@@ -87,7 +110,8 @@ public class WorkflowStatusRepository {
 	private static final RowMapper<WorkflowInfo> WORKFLOW_INFO = WorkflowStatusRepository::mapRow;
 
 	private static final RowMapper<AdoptedWorkflow> ADOPTED = (rs, rowNum) -> new AdoptedWorkflow(rs.getString(1),
-			rs.getString(2), rs.getString(3), WorkflowStatus.valueOf(rs.getString(4)), rs.getInt(5));
+			rs.getString(2), rs.getString(3), WorkflowStatus.valueOf(rs.getString(4)), rs.getInt(5), rs.getString(6),
+			instant(rs, "deadline"));
 
 	private final JdbcClient jdbc;
 
@@ -105,6 +129,12 @@ public class WorkflowStatusRepository {
 
 	private final String selectOwnPending;
 
+	private final String completeAndNotify;
+
+	private final String cancel;
+
+	private final String channel;
+
 	public WorkflowStatusRepository(DataSource dataSource, DbosSchema schema) {
 		this.jdbc = JdbcClient.create(dataSource);
 		this.schema = schema;
@@ -114,6 +144,9 @@ public class WorkflowStatusRepository {
 		this.adoptFromDead = schema.qualify(ADOPT_FROM_DEAD);
 		this.reclaimOwn = schema.qualify(RECLAIM_OWN);
 		this.selectOwnPending = schema.qualify(SELECT_OWN_PENDING);
+		this.completeAndNotify = schema.qualify(COMPLETE_AND_NOTIFY);
+		this.cancel = schema.qualify(CANCEL);
+		this.channel = schema.queueChannel();
 	}
 
 	/**
@@ -146,6 +179,35 @@ public class WorkflowStatusRepository {
 	}
 
 	/**
+	 * Records the outcome of a queued job owned by {@code executorId} and announces the
+	 * capacity it frees to the workers of other processes.
+	 * @return whether the outcome was recorded (false: not PENDING or not owned any more)
+	 */
+	public boolean completeAndNotify(String workflowId, String executorId, WorkflowStatus status,
+			@Nullable String output, @Nullable String errorClass, @Nullable String errorMessage) {
+		return this.jdbc.sql(this.completeAndNotify)
+			.params(status.name(), output, errorClass, errorMessage, workflowId, executorId, this.channel)
+			.query(Long.class)
+			.single() == 1;
+	}
+
+	/**
+	 * Cancels a workflow that is ENQUEUED or PENDING.
+	 * @param workflowId the workflow
+	 * @param onlyExecutorId only if this executor owns it (a timeout), or {@code null}
+	 * @param errorClass the reason's exception class
+	 * @param errorMessage the reason
+	 * @return whether it was cancelled now (false: unknown or already completed)
+	 */
+	public boolean cancel(String workflowId, @Nullable String onlyExecutorId, String errorClass,
+			String errorMessage) {
+		return this.jdbc.sql(this.cancel)
+			.params(errorClass, errorMessage, workflowId, onlyExecutorId, onlyExecutorId, this.channel)
+			.query(Long.class)
+			.single() == 1;
+	}
+
+	/**
 	 * Takes over PENDING workflows of presumed-dead executors for recovery.
 	 * @param executorId the adopting executor
 	 * @param applicationVersion only workflows of this version
@@ -157,7 +219,8 @@ public class WorkflowStatusRepository {
 	public List<AdoptedWorkflow> adoptFromDeadExecutors(String executorId, String applicationVersion,
 			double executorTimeoutSeconds, int maxRecoveryAttempts, int limit) {
 		return this.jdbc.sql(this.adoptFromDead)
-			.params(executorId, maxRecoveryAttempts, applicationVersion, executorId, executorTimeoutSeconds, limit)
+			.params(maxRecoveryAttempts, executorId, maxRecoveryAttempts, applicationVersion, executorId,
+					executorTimeoutSeconds, limit)
 			.query(ADOPTED)
 			.list();
 	}
@@ -173,8 +236,8 @@ public class WorkflowStatusRepository {
 			return List.of();
 		}
 		return this.jdbc.sql(this.reclaimOwn)
-			.params(executorId, maxRecoveryAttempts, workflowIds.toArray(String[]::new), executorId,
-					applicationVersion)
+			.params(maxRecoveryAttempts, executorId, maxRecoveryAttempts, workflowIds.toArray(String[]::new),
+					executorId, applicationVersion)
 			.query(ADOPTED)
 			.list();
 	}
@@ -223,7 +286,11 @@ public class WorkflowStatusRepository {
 				rs.getString("inputs"), rs.getString("output"), rs.getString("error_class"),
 				rs.getString("error_message"), rs.getString("executor_id"), rs.getString("application_version"),
 				rs.getInt("recovery_attempts"), rs.getString("parent_workflow_id"), rs.getString("queue_name"),
-				instant(rs, "created_at"), instant(rs, "updated_at"), instant(rs, "completed_at"));
+				instant(rs, "created_at"), instant(rs, "updated_at"), instant(rs, "completed_at"),
+				rs.getString("deduplication_id"), rs.getInt("priority"), rs.getString("partition_key"),
+				rs.getInt("attempt"), rs.getObject("max_attempts", Integer.class), instant(rs, "scheduled_for"),
+				instant(rs, "started_at"), instant(rs, "deadline"), rs.getObject("progress", Integer.class),
+				rs.getString("progress_message"));
 	}
 
 	static @Nullable Instant instant(ResultSet rs, String column) throws SQLException {
@@ -243,7 +310,7 @@ public class WorkflowStatusRepository {
 	 * A workflow taken over for recovery.
 	 */
 	public record AdoptedWorkflow(String workflowId, String workflowName, @Nullable String inputs,
-			WorkflowStatus status, int recoveryAttempts) {
+			WorkflowStatus status, int recoveryAttempts, @Nullable String queueName, @Nullable Instant deadline) {
 	}
 
 }

@@ -9,6 +9,12 @@ import java.util.concurrent.CompletableFuture;
 
 import org.jspecify.annotations.Nullable;
 
+import io.github.dbosspring.queue.DeduplicationException;
+import io.github.dbosspring.queue.EnqueueOptions;
+import io.github.dbosspring.queue.EnqueueRequest;
+import io.github.dbosspring.queue.Progress;
+import io.github.dbosspring.queue.UnknownQueueException;
+import io.github.dbosspring.store.QueueRepository.FailedAttempt;
 import io.github.dbosspring.workflow.support.StepAttributes;
 import io.github.dbosspring.workflow.support.WorkflowEngine;
 import io.github.dbosspring.workflow.support.WorkflowExecutionContext;
@@ -131,6 +137,159 @@ public class Dbos {
 			call.call();
 			return null;
 		});
+	}
+
+	// ------------------------------------------------------------------ queues
+
+	/**
+	 * Enqueues a workflow on a queue with a generated ID; a worker (in this process or
+	 * another) runs it.
+	 * @param queueName the queue
+	 * @param call a call of a {@code @Workflow} method on its bean; it does not run here
+	 * @return a handle to wait for the result
+	 * @throws UnknownQueueException if the queue is not declared
+	 */
+	public <T> WorkflowHandle<T> enqueue(String queueName, WorkflowCall<T, ?> call) {
+		return enqueue(EnqueueOptions.queue(queueName), call);
+	}
+
+	/**
+	 * Enqueues a {@code void} workflow on a queue with a generated ID.
+	 * @param queueName the queue
+	 * @param call a call of a {@code @Workflow} method on its bean; it does not run here
+	 * @return a handle to wait for completion
+	 */
+	public WorkflowHandle<Void> enqueue(String queueName, VoidWorkflowCall<?> call) {
+		return enqueue(EnqueueOptions.queue(queueName), call);
+	}
+
+	/**
+	 * Enqueues a workflow. The job is recorded before this method returns, inside the
+	 * caller's transaction when there is one on the same database (it then exists only if
+	 * that transaction commits). With a workflow ID that exists already, nothing is
+	 * enqueued and the handle refers to the existing workflow.
+	 * @param options the queue and options
+	 * @param call a call of a {@code @Workflow} method on its bean; it does not run here
+	 * @return a handle to wait for the result
+	 * @throws UnknownQueueException if the queue is not declared
+	 * @throws DeduplicationException if a waiting or running job holds the deduplication ID
+	 */
+	public <T> WorkflowHandle<T> enqueue(EnqueueOptions options, WorkflowCall<T, ?> call) {
+		try {
+			return this.engine.enqueue(options, call::call);
+		}
+		catch (RuntimeException | Error ex) {
+			throw ex;
+		}
+		catch (Exception ex) {
+			throw new DbosException("Could not enqueue the workflow: " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * Enqueues a {@code void} workflow.
+	 * @param options the queue and options
+	 * @param call a call of a {@code @Workflow} method on its bean; it does not run here
+	 * @return a handle to wait for completion
+	 */
+	public WorkflowHandle<Void> enqueue(EnqueueOptions options, VoidWorkflowCall<?> call) {
+		return enqueue(options, () -> {
+			call.call();
+			return null;
+		});
+	}
+
+	/**
+	 * Enqueues a workflow of this application by its name.
+	 * @param options the queue and options
+	 * @param workflowName the workflow name ({@link Workflow#name()})
+	 * @param args its arguments
+	 * @return a handle to wait for the result
+	 * @throws WorkflowNotFoundException if this application defines no such workflow
+	 */
+	public <T> WorkflowHandle<T> enqueue(EnqueueOptions options, String workflowName, @Nullable Object... args) {
+		return this.engine.enqueue(options, workflowName, (args != null) ? args : new Object[] { null });
+	}
+
+	/**
+	 * Enqueues several workflows in one transaction (the caller's, if there is one): all of
+	 * them or, if one fails (such as a taken deduplication ID), none.
+	 * @param requests the calls and their options
+	 * @return a handle per request, in order
+	 */
+	public List<WorkflowHandle<?>> enqueueAll(List<EnqueueRequest> requests) {
+		try {
+			return this.engine.enqueueAll(requests.stream().map(EnqueueRequest::options).toList(),
+					requests.stream().<java.util.concurrent.Callable<?>>map(EnqueueRequest::call).toList());
+		}
+		catch (RuntimeException | Error ex) {
+			throw ex;
+		}
+		catch (Exception ex) {
+			throw new DbosException("Could not enqueue the batch: " + ex.getMessage(), ex);
+		}
+	}
+
+	/**
+	 * Cancels a workflow that has not completed: a waiting job never starts, a running
+	 * workflow stops at its next step. Idempotent.
+	 * @param workflowId the workflow ID
+	 * @return whether it was cancelled by this call (false: it had completed already)
+	 * @throws WorkflowNotFoundException if no workflow has that ID
+	 */
+	public boolean cancel(String workflowId) {
+		return this.engine.cancel(workflowId);
+	}
+
+	/**
+	 * Lists dead-lettered jobs, newest first.
+	 * @param queueName only this queue, or {@code null} for all
+	 * @param limit the page size
+	 * @param offset the page start
+	 * @return the dead letters
+	 */
+	public List<WorkflowInfo> listDeadLetters(@Nullable String queueName, int limit, int offset) {
+		return this.engine.listWorkflows(WorkflowQuery.all()
+			.withStatus(WorkflowStatus.DEAD_LETTER)
+			.withQueue(queueName)
+			.limit(limit)
+			.offset(offset));
+	}
+
+	/**
+	 * Puts a dead-lettered job back on its queue with a fresh attempt counter; it resumes
+	 * from its last completed step.
+	 * @param workflowId the dead-lettered job
+	 * @return a handle for it (same ID)
+	 * @throws WorkflowNotFoundException if no workflow has that ID
+	 * @throws IllegalStateException if it is not dead-lettered
+	 */
+	public <T> WorkflowHandle<T> replayDeadLetter(String workflowId) {
+		return this.engine.replayDeadLetter(workflowId);
+	}
+
+	/**
+	 * The failed attempts of a job, oldest first, each with its error.
+	 * @param workflowId the job
+	 * @return its failed attempts
+	 */
+	public List<FailedAttempt> listAttempts(String workflowId) {
+		return this.engine.listAttempts(workflowId);
+	}
+
+	/**
+	 * Reports the calling job's progress, from its workflow code or one of its steps. Best
+	 * effort: it never fails the job. Visible in the job's status and published as its
+	 * {@value Progress#EVENT} event.
+	 * @param percent 0 to 100 (clamped)
+	 * @param message an optional message
+	 */
+	public static void setProgress(int percent, @Nullable String message) {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context == null) {
+			throw new IllegalStateException("Dbos.setProgress(...) must be called from a workflow or one of its steps");
+		}
+		context.engine().setProgress(percent, message);
 	}
 
 	/**

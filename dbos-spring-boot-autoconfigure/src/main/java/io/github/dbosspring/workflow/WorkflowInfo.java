@@ -25,12 +25,34 @@ import org.jspecify.annotations.Nullable;
  * @param createdAt when it was started
  * @param updatedAt when its row last changed
  * @param completedAt when it reached a final state
+ * @param deduplicationId the deduplication ID it was enqueued with
+ * @param priority its queue priority (lower runs first)
+ * @param partitionKey its queue partition
+ * @param attempt the current (or last) attempt of a queued job, from 1; 0 before its first
+ * @param maxAttempts the attempts a queued job is allowed
+ * @param scheduledFor not started before this time (delay or retry backoff)
+ * @param startedAt when a worker last started it
+ * @param deadline when its timeout expires
+ * @param progress the progress it last reported, 0 to 100
+ * @param progressMessage the message it last reported with its progress
  * @since 0.1.0
  */
 public record WorkflowInfo(String workflowId, WorkflowStatus status, String workflowName, @Nullable String className,
 		@Nullable String beanName, @Nullable String inputs, @Nullable String output, @Nullable String errorClass,
 		@Nullable String errorMessage, @Nullable String executorId, @Nullable String applicationVersion,
 		int recoveryAttempts, @Nullable String parentWorkflowId, @Nullable String queueName, Instant createdAt,
-		Instant updatedAt, @Nullable Instant completedAt) {
+		Instant updatedAt, @Nullable Instant completedAt, @Nullable String deduplicationId, int priority,
+		@Nullable String partitionKey, int attempt, @Nullable Integer maxAttempts, @Nullable Instant scheduledFor,
+		@Nullable Instant startedAt, @Nullable Instant deadline, @Nullable Integer progress,
+		@Nullable String progressMessage) {
+
+	/**
+	 * Whether this is a queued job that failed and waits for its next attempt.
+	 * @return whether it is waiting to be retried
+	 */
+	public boolean isRetrying() {
+		return this.status == WorkflowStatus.ENQUEUED && this.attempt > 0;
+	}
+
 
 }

@@ -22,6 +22,12 @@ public enum WorkflowStatus {
 	/** Cancelled before completion. */
 	CANCELLED,
 
+	/**
+	 * A queued job that failed on every attempt it was allowed; kept with its attempts'
+	 * errors until it is replayed.
+	 */
+	DEAD_LETTER,
+
 	/** Crashed more often than {@code dbos.recovery.max-attempts} allows; no longer recovered. */
 	MAX_RECOVERY_ATTEMPTS_EXCEEDED;
 
@@ -30,7 +36,8 @@ public enum WorkflowStatus {
 	 * @return whether the state is final
 	 */
 	public boolean isTerminal() {
-		return this == SUCCESS || this == ERROR || this == CANCELLED || this == MAX_RECOVERY_ATTEMPTS_EXCEEDED;
+		return this == SUCCESS || this == ERROR || this == CANCELLED || this == DEAD_LETTER
+				|| this == MAX_RECOVERY_ATTEMPTS_EXCEEDED;
 	}
 
 }

@@ -26,8 +26,18 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import io.github.dbosspring.queue.DeduplicationException;
+import io.github.dbosspring.queue.EnqueueOptions;
+import io.github.dbosspring.queue.Progress;
+import io.github.dbosspring.queue.Queue;
+import io.github.dbosspring.queue.QueueRegistry;
 import io.github.dbosspring.serialization.DbosSerializer;
 import io.github.dbosspring.serialization.DbosSerializer.ArgumentSerializationException;
+import io.github.dbosspring.store.QueueRepository;
+import io.github.dbosspring.store.QueueRepository.ClaimedJob;
+import io.github.dbosspring.store.QueueRepository.EnqueueOutcome;
+import io.github.dbosspring.store.QueueRepository.EnqueueResult;
+import io.github.dbosspring.store.QueueRepository.NewJob;
 import io.github.dbosspring.store.StepOutputRepository;
 import io.github.dbosspring.store.WorkflowEventRepository;
 import io.github.dbosspring.store.WorkflowMessageRepository;
@@ -87,6 +97,13 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private final WorkflowMessageRepository messages;
 
+	private final QueueRepository queues;
+
+	private final QueueRegistry queueRegistry;
+
+	private volatile java.util.function.Consumer<String> queueWakeup = (queue) -> {
+	};
+
 	private final DbosSerializer serializer;
 
 	private final WorkflowRegistry registry;
@@ -111,11 +128,15 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private volatile boolean shuttingDown;
 
+	private final List<java.util.concurrent.Executor> jobExecutors = new java.util.concurrent.CopyOnWriteArrayList<>();
+
 	public WorkflowEngine(WorkflowStatusRepository workflows, StepOutputRepository steps,
-			WorkflowEventRepository events, WorkflowMessageRepository messages, DbosSerializer serializer,
-			WorkflowRegistry registry,
+			WorkflowEventRepository events, WorkflowMessageRepository messages, QueueRepository queues,
+			QueueRegistry queueRegistry, DbosSerializer serializer, WorkflowRegistry registry,
 			BeanFactory beanFactory, ExecutorService pool, String executorId, @Nullable String applicationVersion,
 			long maxPayloadBytes) {
+		this.queues = queues;
+		this.queueRegistry = queueRegistry;
 		this.workflows = workflows;
 		this.steps = steps;
 		this.events = events;
@@ -153,6 +174,37 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	public WorkflowRegistry getRegistry() {
 		return this.registry;
+	}
+
+	public QueueRegistry getQueueRegistry() {
+		return this.queueRegistry;
+	}
+
+	/**
+	 * Sets what is told, in this process, that a queue may have work: an enqueue committed
+	 * here, a job of it completed here or was put back by recovery.
+	 * @param wakeup called with the queue name
+	 */
+	public void setQueueWakeup(java.util.function.Consumer<String> wakeup) {
+		this.queueWakeup = wakeup;
+	}
+
+	/**
+	 * Adds a pool that runs workflows (a queue worker's), stopped with the workflow pool at
+	 * shutdown.
+	 * @param executor the pool
+	 */
+	public void addJobExecutor(java.util.concurrent.Executor executor) {
+		this.jobExecutors.add(executor);
+	}
+
+	private void wake(String queueName) {
+		try {
+			this.queueWakeup.accept(queueName);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Queue wake-up failed", ex);
+		}
 	}
 
 	// ------------------------------------------------------------------ facade entry points
@@ -214,6 +266,390 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	public List<StepInfo> listSteps(String workflowId) {
 		return this.steps.findAll(workflowId);
+	}
+
+	// ------------------------------------------------------------------ queues
+
+	/** The step name under which workflow code records a batch enqueue. */
+	public static final String ENQUEUE_ALL_STEP = "DBOS.enqueueAll";
+
+	/**
+	 * Enqueues a workflow call: the call on the workflow's bean is intercepted, its
+	 * arguments stored, and the method does not run here.
+	 * @see io.github.dbosspring.workflow.Dbos#enqueue(EnqueueOptions, io.github.dbosspring.workflow.WorkflowCall)
+	 */
+	@SuppressWarnings("unchecked")
+	public <T> WorkflowHandle<T> enqueue(EnqueueOptions options, Callable<?> call) throws Exception {
+		EnqueueDirective directive = new EnqueueDirective(options, false);
+		DIRECTIVE.set(directive);
+		try {
+			call.call();
+			directive.checkConsumed();
+			return (WorkflowHandle<T>) directive.handle;
+		}
+		finally {
+			DIRECTIVE.remove();
+		}
+	}
+
+	/**
+	 * Enqueues a workflow of this application by name.
+	 * @param options the queue and options
+	 * @param workflowName the workflow name
+	 * @param args the arguments
+	 * @return a handle
+	 * @throws WorkflowNotFoundException if this application defines no such workflow
+	 */
+	public <T> WorkflowHandle<T> enqueue(EnqueueOptions options, String workflowName, @Nullable Object[] args) {
+		WorkflowMethod workflow = this.registry.find(workflowName)
+			.orElseThrow(() -> new WorkflowNotFoundException("Cannot enqueue '" + workflowName + "': this application "
+					+ "defines no workflow with that name (defined: " + workflowNames() + "). Nothing was enqueued."));
+		int expected = workflow.method().getParameterCount();
+		if (args.length != expected) {
+			throw new IllegalArgumentException("Cannot enqueue " + workflow.describe() + ": it takes " + expected
+					+ " argument(s), " + args.length + " given. Nothing was enqueued.");
+		}
+		Class<?>[] types = workflow.method().getParameterTypes();
+		for (int i = 0; i < args.length; i++) {
+			if (args[i] != null && !ClassUtils.isAssignableValue(types[i], args[i])) {
+				throw new IllegalArgumentException("Cannot enqueue " + workflow.describe() + ": argument #" + i
+						+ " is a " + args[i].getClass().getName() + ", the parameter is a " + types[i].getName()
+						+ ". Nothing was enqueued.");
+			}
+		}
+		@SuppressWarnings("unchecked")
+		WorkflowHandle<T> handle = (WorkflowHandle<T>) enqueueCall(options, workflow, args);
+		return handle;
+	}
+
+	/**
+	 * Enqueues several workflow calls in one transaction (the caller's, if there is one):
+	 * all of them or none.
+	 * @param options the options of each call
+	 * @param calls the calls, each of a {@code @Workflow} method on its bean
+	 * @return a handle per call, in order
+	 */
+	public List<WorkflowHandle<?>> enqueueAll(List<EnqueueOptions> options, List<Callable<?>> calls)
+			throws Exception {
+		if (options.size() != calls.size()) {
+			throw new IllegalArgumentException("One EnqueueOptions per call is needed");
+		}
+		List<WorkflowMethod> workflows = new java.util.ArrayList<>(calls.size());
+		List<@Nullable Object[]> arguments = new java.util.ArrayList<>(calls.size());
+		for (int i = 0; i < calls.size(); i++) {
+			EnqueueDirective directive = new EnqueueDirective(options.get(i), true);
+			DIRECTIVE.set(directive);
+			try {
+				calls.get(i).call();
+				directive.checkConsumed();
+			}
+			finally {
+				DIRECTIVE.remove();
+			}
+			workflows.add(directive.captured);
+			arguments.add(directive.capturedArgs);
+		}
+		WorkflowExecutionContext parent = WorkflowExecutionContext.current();
+		if (parent != null && !parent.inStep()) {
+			// from workflow code: one step, so a re-execution finds the same jobs
+			Type listType = ResolvableType.forClassWithGenerics(List.class, String.class).getType();
+			List<String> ids;
+			try {
+				@SuppressWarnings("unchecked")
+				List<String> recordedIds = (List<String>) runStep(StepAttributes.of(ENQUEUE_ALL_STEP), listType,
+						new Class<?>[0], () -> insertJobs(options, workflows, arguments));
+				ids = recordedIds;
+			}
+			catch (Exception | Error ex) {
+				throw ex;
+			}
+			catch (Throwable ex) {
+				throw new DbosException("Could not enqueue the batch", ex);
+			}
+			List<WorkflowHandle<?>> handles = new java.util.ArrayList<>(ids.size());
+			for (int i = 0; i < ids.size(); i++) {
+				handles.add(new DefaultWorkflowHandle<>(this, ids.get(i), workflows.get(i)));
+			}
+			return handles;
+		}
+		List<String> ids = insertJobs(options, workflows, arguments);
+		List<WorkflowHandle<?>> handles = new java.util.ArrayList<>(ids.size());
+		for (int i = 0; i < ids.size(); i++) {
+			handles.add(new DefaultWorkflowHandle<>(this, ids.get(i), workflows.get(i)));
+		}
+		return handles;
+	}
+
+	private List<String> insertJobs(List<EnqueueOptions> options, List<WorkflowMethod> workflows,
+			List<@Nullable Object[]> arguments) {
+		WorkflowExecutionContext parent = WorkflowExecutionContext.current();
+		List<NewJob> jobs = new java.util.ArrayList<>(workflows.size());
+		for (int i = 0; i < workflows.size(); i++) {
+			EnqueueOptions option = options.get(i);
+			String id = (option.workflowId() != null) ? option.workflowId()
+					: (parent != null) ? parent.childIdInStep() : UUID.randomUUID().toString();
+			jobs.add(newJob(option, workflows.get(i), arguments.get(i), id,
+					(parent != null) ? parent.workflowId() : null));
+		}
+		List<EnqueueResult> results;
+		try {
+			results = this.queues.enqueueAll(jobs);
+		}
+		catch (QueueRepository.DuplicateJobException ex) {
+			throw new DeduplicationException(ex.getJob().queueName(), ex.getJob().deduplicationId());
+		}
+		Set<String> queueNames = new java.util.HashSet<>();
+		for (int i = 0; i < jobs.size(); i++) {
+			checkEnqueued(jobs.get(i), results.get(i));
+			queueNames.add(jobs.get(i).queueName());
+		}
+		queueNames.forEach(this::afterEnqueue);
+		return jobs.stream().map(NewJob::workflowId).toList();
+	}
+
+	private WorkflowHandle<?> enqueueCall(EnqueueOptions options, WorkflowMethod workflow, @Nullable Object[] args) {
+		WorkflowExecutionContext parent = WorkflowExecutionContext.current();
+		if (parent == null || parent.inStep()) {
+			String id = (options.workflowId() != null) ? options.workflowId()
+					: (parent != null) ? parent.childIdInStep() : UUID.randomUUID().toString();
+			return insertJob(options, workflow, args, id, (parent != null) ? parent.workflowId() : null);
+		}
+		// enqueued from workflow code: a step of the parent, so a re-execution finds the same job
+		checkBoundary(parent);
+		int stepId = parent.nextStepId();
+		StepInfo recorded = parent.recorded(stepId);
+		if (recorded != null) {
+			checkStepName(parent, stepId, recorded, workflow.name());
+			if (recorded.failed()) {
+				throw asUnchecked(() -> replay(parent, recorded, Object.class, new Class<?>[0]));
+			}
+			String childId = (recorded.childWorkflowId() != null) ? recorded.childWorkflowId()
+					: parent.workflowId() + "-" + stepId;
+			return new DefaultWorkflowHandle<>(this, childId, workflow);
+		}
+		String childId = (options.workflowId() != null) ? options.workflowId() : parent.workflowId() + "-" + stepId;
+		long startedAt = System.nanoTime();
+		WorkflowHandle<?> handle = null;
+		DbosException failure = null;
+		try {
+			handle = insertJob(options, workflow, args, childId, parent.workflowId());
+		}
+		catch (DbosException ex) {
+			failure = ex;
+		}
+		catch (DataAccessException ex) {
+			throw abandon(parent, "could not enqueue '" + workflow.name() + "' (" + ex.getMessage() + ")");
+		}
+		DbosException recordedFailure = failure;
+		asUnchecked(() -> checkpoint(parent, stepId, workflow.name(), null, recordedFailure, childId, startedAt,
+				Object.class, new Class<?>[0]));
+		return handle;
+	}
+
+	private static RuntimeException asUnchecked(Invocation invocation) {
+		try {
+			invocation.proceed();
+			return new IllegalStateException("expected a failure");
+		}
+		catch (RuntimeException ex) {
+			throw ex;
+		}
+		catch (Error ex) {
+			throw ex;
+		}
+		catch (Throwable ex) {
+			throw new DbosException(ex.getMessage(), ex);
+		}
+	}
+
+	private WorkflowHandle<?> insertJob(EnqueueOptions options, WorkflowMethod workflow, @Nullable Object[] args,
+			String workflowId, @Nullable String parentId) {
+		NewJob job = newJob(options, workflow, args, workflowId, parentId);
+		checkEnqueued(job, this.queues.enqueue(job));
+		afterEnqueue(job.queueName());
+		return new DefaultWorkflowHandle<>(this, workflowId, workflow);
+	}
+
+	private void checkEnqueued(NewJob job, EnqueueResult result) {
+		if (result.outcome() == EnqueueOutcome.DUPLICATE) {
+			throw new DeduplicationException(job.queueName(), job.deduplicationId());
+		}
+		if (result.outcome() == EnqueueOutcome.EXISTS && !result.workflowName().equals(job.workflowName())) {
+			throw new DbosException("Workflow ID '" + job.workflowId() + "' is already used by a workflow named '"
+					+ result.workflowName() + "', not '" + job.workflowName() + "'. Workflow IDs are idempotency "
+					+ "keys: use a distinct ID for a different workflow. Nothing was enqueued.");
+		}
+	}
+
+	private NewJob newJob(EnqueueOptions options, WorkflowMethod workflow, @Nullable Object[] args,
+			String workflowId, @Nullable String parentId) {
+		Queue queue = this.queueRegistry.get(options.queueName());
+		if (options.priority() != 0 && !queue.priorityEnabled()) {
+			throw new IllegalArgumentException("Cannot enqueue on queue '" + queue.name() + "' with priority "
+					+ options.priority() + ": the queue does not have priorities enabled (set dbos.queues."
+					+ queue.name() + ".priority-enabled=true). Nothing was enqueued.");
+		}
+		if (queue.partitioned() && options.partitionKey() == null) {
+			throw new IllegalArgumentException("Queue '" + queue.name() + "' is partitioned: every enqueue needs a "
+					+ "partition key (EnqueueOptions.withPartitionKey). Nothing was enqueued.");
+		}
+		if (!queue.partitioned() && options.partitionKey() != null) {
+			throw new IllegalArgumentException("Queue '" + queue.name() + "' is not partitioned, so partition key '"
+					+ options.partitionKey() + "' has no effect (set dbos.queues." + queue.name()
+					+ ".partitioned=true). Nothing was enqueued.");
+		}
+		String inputs = serializeArguments(workflow, args);
+		int maxAttempts = (options.maxAttempts() != null) ? options.maxAttempts() : queue.maxAttempts();
+		return new NewJob(workflowId, workflow.name(), workflow.userClass().getName(), workflow.beanName(), inputs,
+				options.applicationVersion(), parentId, queue.name(), options.deduplicationId(), options.priority(),
+				options.partitionKey(), options.delay(), options.scheduledFor(), maxAttempts, options.timeout());
+	}
+
+	private void afterEnqueue(String queueName) {
+		if (org.springframework.transaction.support.TransactionSynchronizationManager.isSynchronizationActive()) {
+			org.springframework.transaction.support.TransactionSynchronizationManager
+				.registerSynchronization(new org.springframework.transaction.support.TransactionSynchronization() {
+					@Override
+					public void afterCompletion(int status) {
+						if (status == STATUS_COMMITTED) {
+							wake(queueName);
+						}
+					}
+				});
+		}
+		else {
+			wake(queueName);
+		}
+	}
+
+	private String workflowNames() {
+		List<String> names = this.registry.all().stream().map(WorkflowMethod::name).sorted().toList();
+		return names.isEmpty() ? "none" : String.join(", ", names);
+	}
+
+	/**
+	 * The names of the workflows this application defines.
+	 * @return the workflow names
+	 */
+	public String[] workflowNameArray() {
+		return this.registry.all().stream().map(WorkflowMethod::name).toArray(String[]::new);
+	}
+
+	/**
+	 * Runs a job this executor has just dequeued, on the given pool.
+	 * @param queue the job's queue
+	 * @param job the dequeued job (now PENDING and owned here)
+	 * @param pool the worker's pool
+	 * @param onFinish called when the attempt has ended, whatever its outcome
+	 * @return whether it was submitted (false: onFinish was already called)
+	 */
+	public boolean runJob(Queue queue, ClaimedJob job, java.util.concurrent.Executor pool, Runnable onFinish) {
+		Optional<WorkflowMethod> workflow = this.registry.find(job.workflowName());
+		CompletableFuture<Void> slot = new CompletableFuture<>();
+		if (workflow.isEmpty() || this.running.putIfAbsent(job.workflowId(), slot) != null) {
+			// cannot happen for a job claimed by name; if it does, recovery takes it back later
+			onFinish.run();
+			return false;
+		}
+		int maxAttempts = (job.maxAttempts() != null) ? job.maxAttempts() : queue.maxAttempts();
+		JobAttempt attempt = new JobAttempt(queue, job.attempt(), maxAttempts, job.deadline());
+		try {
+			pool.execute(() -> {
+				try {
+					invokeStored(workflow.get(), job.workflowId(), job.inputs(), attempt);
+				}
+				catch (WorkflowAbandonedException ex) {
+					logger.info(ex.getMessage());
+				}
+				catch (Throwable ex) {
+					logFailure(job.workflowId(), ex);
+				}
+				finally {
+					release(job.workflowId(), slot);
+					onFinish.run();
+				}
+			});
+			return true;
+		}
+		catch (RejectedExecutionException ex) {
+			release(job.workflowId(), slot);
+			onFinish.run();
+			logger.info("Job '" + job.workflowId() + "' was left PENDING for recovery: this worker is stopping");
+			return false;
+		}
+	}
+
+	/**
+	 * Cancels a workflow that has not completed: a waiting job is never started, a running
+	 * one stops at its next step.
+	 * @param workflowId the workflow
+	 * @return whether it was cancelled now (false: it had completed already)
+	 * @throws WorkflowNotFoundException if no workflow has that ID
+	 */
+	public boolean cancel(String workflowId) {
+		boolean cancelled = this.workflows.cancel(workflowId, null, WorkflowCancelledException.class.getName(),
+				"cancelled");
+		if (!cancelled && this.workflows.find(workflowId).isEmpty()) {
+			throw new WorkflowNotFoundException("Cannot cancel workflow '" + workflowId + "': no workflow has that ID");
+		}
+		return cancelled;
+	}
+
+	/**
+	 * Puts a dead-lettered job back on its queue with a fresh attempt counter; it resumes
+	 * from its last completed step.
+	 * @param workflowId the dead-lettered job
+	 * @return the handle of the replayed job (same ID)
+	 * @throws WorkflowNotFoundException if no workflow has that ID
+	 * @throws IllegalStateException if it is not dead-lettered
+	 */
+	public <T> WorkflowHandle<T> replayDeadLetter(String workflowId) {
+		if (!this.queues.replay(workflowId)) {
+			WorkflowInfo info = this.workflows.find(workflowId)
+				.orElseThrow(() -> new WorkflowNotFoundException("Cannot replay '" + workflowId + "': no workflow "
+						+ "has that ID"));
+			if (info.status() != WorkflowStatus.ENQUEUED) {
+				throw new IllegalStateException("Cannot replay workflow '" + workflowId + "': it is " + info.status()
+						+ ", not DEAD_LETTER");
+			}
+			// replayed concurrently: it is enqueued again either way
+		}
+		WorkflowInfo info = this.workflows.find(workflowId).orElseThrow();
+		if (info.queueName() != null) {
+			wake(info.queueName());
+		}
+		return new DefaultWorkflowHandle<>(this, workflowId, this.registry.find(info.workflowName()).orElse(null));
+	}
+
+	public List<QueueRepository.FailedAttempt> listAttempts(String workflowId) {
+		return this.queues.attempts(workflowId);
+	}
+
+	/**
+	 * Reports the calling job's progress: best effort, never fails the job. Recorded in its
+	 * row and published as its {@value Progress#EVENT} event. Skipped while a recovered
+	 * workflow replays recorded steps.
+	 * @param percent 0 to 100 (clamped)
+	 * @param message an optional message
+	 */
+	public void setProgress(int percent, @Nullable String message) {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context == null) {
+			throw new IllegalStateException("Dbos.setProgress(...) must be called from a workflow or one of its steps");
+		}
+		if (!context.inStep() && context.isReplaying()) {
+			return;
+		}
+		Progress progress = new Progress(percent, message);
+		try {
+			String value = this.serializer.serialize(progress);
+			this.queues.setProgress(context.workflowId(), progress.percent(), message, Progress.EVENT, value);
+		}
+		catch (RuntimeException ex) {
+			if (logger.isDebugEnabled()) {
+				logger.debug("Could not record the progress of workflow '" + context.workflowId() + "'", ex);
+			}
+		}
 	}
 
 	// ------------------------------------------------------------------ events
@@ -438,7 +874,18 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			DIRECTIVE.remove();
 		}
 		if (directive instanceof ResumeDirective resume && resume.workflowName().equals(workflow.name())) {
-			return resumeOwned(workflow, resume.workflowId(), invocation::proceed);
+			return resumeOwned(workflow, resume.workflowId(), resume.job(), invocation::proceed);
+		}
+		if (directive instanceof EnqueueDirective enqueue) {
+			enqueue.consume();
+			if (enqueue.captureOnly) {
+				enqueue.captured = workflow;
+				enqueue.capturedArgs = invocation.getArguments().clone();
+			}
+			else {
+				enqueue.handle = enqueueCall(enqueue.options, workflow, invocation.getArguments());
+			}
+			return placeholder(invocation.getMethod());
 		}
 		StartDirective start = (directive instanceof StartDirective startDirective) ? startDirective.consume() : null;
 		String explicitId = (start != null) ? start.options.workflowId() : null;
@@ -726,6 +1173,14 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		if (this.shuttingDown) {
 			throw abandon(context, "this process is shutting down");
 		}
+		JobAttempt job = context.job();
+		if (job != null && job.deadline() != null && java.time.Instant.now().isAfter(job.deadline())) {
+			String reason = "its timeout expired at " + job.deadline();
+			this.workflows.cancel(context.workflowId(), this.executorId, WorkflowCancelledException.class.getName(),
+					reason);
+			context.abandon();
+			throw new WorkflowCancelledException(context.workflowId(), reason);
+		}
 	}
 
 	/**
@@ -813,6 +1268,13 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 					+ "MAX_RECOVERY_ATTEMPTS_EXCEEDED; fix the cause and resume it");
 			return false;
 		}
+		if (adopted.status() == WorkflowStatus.ENQUEUED) {
+			// a queued job goes back to its queue, where its limits apply
+			if (adopted.queueName() != null) {
+				wake(adopted.queueName());
+			}
+			return false;
+		}
 		Optional<WorkflowMethod> workflow = this.registry.find(adopted.workflowName());
 		if (workflow.isEmpty()) {
 			logger.error("Cannot recover workflow '" + adopted.workflowId() + "': this application defines no "
@@ -824,7 +1286,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			return false;
 		}
 		try {
-			submit(adopted.workflowId(), slot, () -> invokeForRecovery(workflow.get(), adopted));
+			submit(adopted.workflowId(), slot, () -> invokeStored(workflow.get(), adopted.workflowId(),
+					adopted.inputs(), null));
 			return true;
 		}
 		catch (RuntimeException ex) {
@@ -833,23 +1296,31 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 	}
 
-	private @Nullable Object invokeForRecovery(WorkflowMethod workflow, AdoptedWorkflow adopted) throws Throwable {
+	private @Nullable Object invokeStored(WorkflowMethod workflow, String workflowId, @Nullable String inputs,
+			@Nullable JobAttempt job) throws Throwable {
 		@Nullable Object[] args;
 		try {
-			args = this.serializer.deserializeArguments(adopted.inputs(), workflow.parameterTypes());
+			args = this.serializer.deserializeArguments(inputs, workflow.parameterTypes());
 		}
 		catch (RuntimeException ex) {
-			String message = "Cannot read the stored arguments of workflow '" + adopted.workflowId() + "' as the "
+			String message = "Cannot read the stored arguments of workflow '" + workflowId + "' as the "
 					+ "parameters of " + workflow.describe() + ": " + ex.getMessage();
-			this.workflows.complete(adopted.workflowId(), this.executorId, WorkflowStatus.ERROR, null,
-					DbosSerializationException.class.getName(), message);
+			if (job != null) {
+				// never readable: dead-letter it at once
+				this.queues.failAttempt(workflowId, this.executorId, job.attempt(), false, Duration.ZERO,
+						DbosSerializationException.class.getName(), message);
+			}
+			else {
+				this.workflows.complete(workflowId, this.executorId, WorkflowStatus.ERROR, null,
+						DbosSerializationException.class.getName(), message);
+			}
 			throw new DbosSerializationException(message, ex);
 		}
 		Object bean = (workflow.beanName() != null) ? this.beanFactory.getBean(workflow.beanName())
 				: this.beanFactory.getBean(workflow.userClass());
 		Method method = AopUtils.selectInvocableMethod(workflow.method(), bean.getClass());
 		ReflectionUtils.makeAccessible(method);
-		DIRECTIVE.set(new ResumeDirective(adopted.workflowId(), workflow.name()));
+		DIRECTIVE.set(new ResumeDirective(workflowId, workflow.name(), job));
 		try {
 			return method.invoke(bean, args);
 		}
@@ -861,11 +1332,11 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 	}
 
-	private @Nullable Object resumeOwned(WorkflowMethod workflow, String workflowId, Invocation body)
-			throws Throwable {
+	private @Nullable Object resumeOwned(WorkflowMethod workflow, String workflowId, @Nullable JobAttempt job,
+			Invocation body) throws Throwable {
 		WorkflowInfo current = findExisting(workflowId, workflow);
 		if (ownedAndPending(current)) {
-			return execute(workflow, workflowId, recordedSteps(workflowId), body);
+			return execute(workflow, workflowId, recordedSteps(workflowId), body, job);
 		}
 		return current.status().isTerminal() ? outcome(current, workflow) : null;
 	}
@@ -914,7 +1385,13 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private @Nullable Object execute(WorkflowMethod workflow, String workflowId, Map<Integer, StepInfo> recorded,
 			Invocation body) throws Throwable {
+		return execute(workflow, workflowId, recorded, body, null);
+	}
+
+	private @Nullable Object execute(WorkflowMethod workflow, String workflowId, Map<Integer, StepInfo> recorded,
+			Invocation body, @Nullable JobAttempt job) throws Throwable {
 		WorkflowExecutionContext context = new WorkflowExecutionContext(this, workflowId, workflow, recorded);
+		context.setJob(job);
 		if (this.shuttingDown) {
 			throw abandon(context, "this process is shutting down");
 		}
@@ -947,11 +1424,21 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private @Nullable Object complete(WorkflowExecutionContext context, WorkflowStatus status,
 			@Nullable String output, @Nullable Throwable failure, @Nullable Object result) throws Throwable {
+		JobAttempt job = context.job();
+		if (job != null && failure != null) {
+			return failJob(context, job, failure);
+		}
 		boolean recorded;
 		try {
-			recorded = this.workflows.complete(context.workflowId(), this.executorId, status, output,
-					(failure != null) ? failure.getClass().getName() : null,
-					(failure != null) ? failure.getMessage() : null);
+			if (job != null && job.queue().concurrency() != null) {
+				recorded = this.workflows.completeAndNotify(context.workflowId(), this.executorId, status, output,
+						null, null);
+			}
+			else {
+				recorded = this.workflows.complete(context.workflowId(), this.executorId, status, output,
+						(failure != null) ? failure.getClass().getName() : null,
+						(failure != null) ? failure.getMessage() : null);
+			}
 		}
 		catch (DataAccessException ex) {
 			throw abandon(context, "could not record its outcome (" + ex.getMessage() + ")");
@@ -967,6 +1454,44 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			throw failure;
 		}
 		return result;
+	}
+
+	/**
+	 * Records a failed attempt of a queued job: back to the queue after the retry delay, or
+	 * dead-lettered when it has used its attempts.
+	 */
+	private @Nullable Object failJob(WorkflowExecutionContext context, JobAttempt job, Throwable failure)
+			throws Throwable {
+		boolean retry = job.attempt() < job.maxAttempts();
+		Duration delay = retry ? job.queue().retry().delayAfter(job.attempt()) : Duration.ZERO;
+		Optional<String> status;
+		try {
+			status = this.queues.failAttempt(context.workflowId(), this.executorId, job.attempt(), retry, delay,
+					failure.getClass().getName(), failure.getMessage());
+		}
+		catch (DataAccessException ex) {
+			throw abandon(context, "could not record its failed attempt (" + ex.getMessage() + ")");
+		}
+		if (status.isEmpty()) {
+			WorkflowInfo current = findExisting(context.workflowId(), context.workflow());
+			if (!current.status().isTerminal()) {
+				throw abandon(context, "this executor no longer owns it; its failed attempt was not recorded");
+			}
+			return outcome(current, context.workflow());
+		}
+		if (retry) {
+			if (logger.isInfoEnabled()) {
+				logger.info("Job '" + context.workflowId() + "' (" + context.workflow().name() + ") failed attempt "
+						+ job.attempt() + " of " + job.maxAttempts() + ", retrying in " + delay.toMillis() + " ms: "
+						+ failure);
+			}
+			wake(job.queue().name());
+		}
+		else {
+			logger.warn("Job '" + context.workflowId() + "' (" + context.workflow().name() + ") failed all "
+					+ job.maxAttempts() + " attempt(s) and is dead-lettered: " + failure);
+		}
+		throw failure;
 	}
 
 	private WorkflowAbandonedException abandoned(WorkflowExecutionContext context, @Nullable Throwable cause) {
@@ -1031,7 +1556,13 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 					(info.errorClass() != null) ? info.errorClass() : WorkflowFailedException.class.getName(),
 					info.errorMessage(), (workflow != null && checkedExceptions) ? workflow.method().getExceptionTypes()
 							: new Class<?>[0]);
-			case CANCELLED -> throw new WorkflowCancelledException(info.workflowId());
+			case DEAD_LETTER -> throw RecordedErrors.rebuild(info.workflowId(),
+					(info.errorClass() != null) ? info.errorClass() : WorkflowFailedException.class.getName(),
+					info.errorMessage(), (workflow != null && checkedExceptions) ? workflow.method().getExceptionTypes()
+							: new Class<?>[0]);
+			case CANCELLED -> throw new WorkflowCancelledException(info.workflowId(),
+					(info.errorMessage() != null && !"cancelled".equals(info.errorMessage())) ? info.errorMessage()
+							: null);
 			case MAX_RECOVERY_ATTEMPTS_EXCEEDED ->
 				throw new MaxRecoveryAttemptsExceededException(info.workflowId(), info.recoveryAttempts());
 			default -> throw new IllegalStateException("Workflow '" + info.workflowId() + "' is " + info.status());
@@ -1150,6 +1681,19 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 		this.pool.shutdownNow();
 		this.stepPool.shutdownNow();
+		for (java.util.concurrent.Executor executor : this.jobExecutors) {
+			if (executor instanceof ExecutorService service) {
+				service.shutdownNow();
+			}
+			else if (executor instanceof AutoCloseable closeable) {
+				try {
+					closeable.close();
+				}
+				catch (Exception ex) {
+					logger.debug("Could not close a job executor", ex);
+				}
+			}
+		}
 		if (!this.running.isEmpty()) {
 			logger.info("Left " + this.running.size() + " running workflow(s) PENDING for recovery at shutdown");
 		}
@@ -1195,7 +1739,40 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	}
 
-	private record ResumeDirective(String workflowId, String workflowName) {
+	private record ResumeDirective(String workflowId, String workflowName, @Nullable JobAttempt job) {
+	}
+
+	private static final class EnqueueDirective {
+
+		private final EnqueueOptions options;
+
+		private final boolean captureOnly;
+
+		private boolean consumed;
+
+		private @Nullable WorkflowHandle<?> handle;
+
+		private @Nullable WorkflowMethod captured;
+
+		private @Nullable Object @Nullable [] capturedArgs;
+
+		EnqueueDirective(EnqueueOptions options, boolean captureOnly) {
+			this.options = options;
+			this.captureOnly = captureOnly;
+		}
+
+		void consume() {
+			this.consumed = true;
+		}
+
+		void checkConsumed() {
+			if (!this.consumed) {
+				throw new DbosException("The call passed to Dbos.enqueue did not reach a @Workflow method through its "
+						+ "Spring proxy, so nothing was enqueued. Call the workflow on the injected bean, for example "
+						+ "dbos.enqueue(EnqueueOptions.queue(\"orders\"), () -> orders.process(order)).");
+			}
+		}
+
 	}
 
 }

@@ -38,6 +38,8 @@ public final class WorkflowExecutionContext {
 
 	private final @Nullable WorkflowExecutionContext parent;
 
+	private @Nullable JobAttempt job;
+
 	WorkflowExecutionContext(WorkflowEngine engine, String workflowId, WorkflowMethod workflow,
 			Map<Integer, StepInfo> recorded) {
 		this(engine, workflowId, workflow, recorded, null);
@@ -96,6 +98,26 @@ public final class WorkflowExecutionContext {
 
 	public WorkflowMethod workflow() {
 		return this.workflow;
+	}
+
+	/**
+	 * The queued job attempt this execution is, if it was started by a queue worker.
+	 * @return the attempt, or {@code null}
+	 */
+	@Nullable JobAttempt job() {
+		return (this.parent != null) ? this.parent.job() : this.job;
+	}
+
+	void setJob(@Nullable JobAttempt job) {
+		this.job = job;
+	}
+
+	/**
+	 * Whether the workflow's code is replaying recorded steps (the next step is recorded).
+	 * @return whether the execution is still behind the recorded history
+	 */
+	boolean isReplaying() {
+		return this.recorded.containsKey(this.nextStepId.get());
 	}
 
 	int nextStepId() {
