@@ -1,6 +1,7 @@
 package io.github.dbosspring.autoconfigure;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 import javax.sql.DataSource;
 
@@ -11,6 +12,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.github.dbosspring.embedded.PersistentEmbeddedPostgres;
+import io.github.dbosspring.queue.Queue;
+import io.github.dbosspring.queue.QueueRegistry;
+import io.github.dbosspring.queue.UnknownQueueException;
+import io.github.dbosspring.queue.support.QueueWorker;
 import io.github.dbosspring.recovery.RecoveryRunner;
 import io.github.dbosspring.serialization.DbosSerializer;
 import io.github.dbosspring.serialization.JacksonDbosSerializer;
@@ -34,6 +39,7 @@ import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
 
 /**
  * Conditions and fail-fast validation of the auto-configuration.
@@ -141,6 +147,65 @@ class DbosAutoConfigurationTests {
 		this.runner.withPropertyValues("dbos.executor-id= ")
 			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
 				.hasMessageContaining("dbos.executor-id"));
+	}
+
+	@Test
+	void runShouldDeclareQueuesFromPropertiesAndBeansAndStartTheWorker() {
+		this.runner
+			.withPropertyValues("dbos.queues.defaults.max-attempts=7", "dbos.queues.emails.concurrency=4",
+					"dbos.queues.emails.worker-concurrency=2", "dbos.queues.emails.limit=50",
+					"dbos.queues.emails.period=1m", "dbos.queues.emails.retry.initial-delay=2s",
+					"dbos.queues.reports.priority-enabled=true")
+			.withBean(Queue.class, () -> Queue.named("from-bean").withPartitioned(true))
+			.run((context) -> {
+				assertThat(context).hasSingleBean(QueueWorker.class);
+				assertThat(context.getBean(QueueWorker.class).isRunning()).isTrue();
+				QueueRegistry queues = context.getBean(QueueRegistry.class);
+				Queue emails = queues.get("emails");
+				assertThat(emails.concurrency()).isEqualTo(4);
+				assertThat(emails.workerConcurrency()).isEqualTo(2);
+				assertThat(emails.limit()).isEqualTo(50);
+				assertThat(emails.period()).isEqualTo(Duration.ofMinutes(1));
+				assertThat(emails.maxAttempts()).isEqualTo(7);
+				assertThat(emails.retry().initialDelay()).isEqualTo(Duration.ofSeconds(2));
+				assertThat(queues.get("reports").priorityEnabled()).isTrue();
+				assertThat(queues.get("from-bean").partitioned()).isTrue();
+				assertThat(queues.all()).extracting(Queue::name)
+					.containsExactlyInAnyOrder("emails", "reports", "from-bean");
+				assertThatExceptionOfType(UnknownQueueException.class).isThrownBy(() -> queues.get("defaults"));
+			});
+	}
+
+	@Test
+	void runWithWorkerDisabledShouldNotStartAWorkerButStillEnqueue() {
+		this.runner.withPropertyValues("dbos.worker.enabled=false", "dbos.queues.auto-create=true")
+			.run((context) -> {
+				assertThat(context).doesNotHaveBean(QueueWorker.class).hasSingleBean(Dbos.class);
+				assertThat(context.getBean(QueueRegistry.class).get("anything").maxAttempts())
+					.isEqualTo(Queue.DEFAULT_MAX_ATTEMPTS);
+			});
+	}
+
+	@Test
+	void runWithMalformedQueueOrWorkerValuesShouldFailNamingTheProperty() {
+		this.runner.withPropertyValues("dbos.queues.emails.concurrency=0")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("dbos.queues.emails.concurrency"));
+		this.runner.withPropertyValues("dbos.queues.emails.period=-1s")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("dbos.queues.emails.period"));
+		this.runner.withPropertyValues("dbos.queues.emails.retry.multiplier=0.5")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("dbos.queues.emails.retry"));
+		this.runner.withPropertyValues("dbos.queues.emails.limit=many")
+			.run((context) -> assertThat(context.getStartupFailure())
+				.hasStackTraceContaining("Failed to bind properties under 'dbos.queues.emails.limit'"));
+		this.runner.withPropertyValues("dbos.worker.concurrency=0")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("dbos.worker.concurrency"));
+		this.runner.withPropertyValues("dbos.worker.poll-interval=0s")
+			.run((context) -> assertThat(context.getStartupFailure()).rootCause()
+				.hasMessageContaining("dbos.worker.poll-interval"));
 	}
 
 	@Test
