@@ -260,7 +260,7 @@ public final class DbosAutoConfiguration {
 			return new QueueWorker(engine, repository, queues, pool,
 					new QueueWorker.Settings(java.util.Set.copyOf(worker.getQueues()), worker.getConcurrency(),
 							worker.getClaimBatchSize(), worker.getPollInterval(), worker.isNotifications(),
-							worker.getUnknownWorkflowGracePeriod()));
+							worker.getUnknownWorkflowGracePeriod(), properties.getShutdown().getTimeout()));
 		}
 
 		private static java.util.concurrent.Executor workerPool(int size, boolean virtualThreads) {

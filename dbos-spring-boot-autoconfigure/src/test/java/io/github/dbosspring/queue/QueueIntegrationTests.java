@@ -307,6 +307,17 @@ class QueueIntegrationTests {
 		WorkflowHandle<String> handle = this.dbos.enqueue(EnqueueOptions.queue("retrying").withWorkflowId("retry-1"),
 				() -> this.workflows.flaky("retry-1"));
 
+		// between attempts: ENQUEUED, with the attempt count and the last error
+		long deadline = System.nanoTime() + WAIT.toNanos();
+		WorkflowInfo waiting = handle.getStatus();
+		while (!waiting.isRetrying() && System.nanoTime() < deadline) {
+			Thread.sleep(5);
+			waiting = handle.getStatus();
+		}
+		assertThat(waiting.status()).isEqualTo(WorkflowStatus.ENQUEUED);
+		assertThat(waiting.attempt()).isBetween(1, 2);
+		assertThat(waiting.errorMessage()).isEqualTo("planned failure of retry-1");
+		assertThat(waiting.scheduledFor()).isNotNull();
 		assertThat(handle.getResult(WAIT)).isEqualTo("ok retry-1");
 		assertThat(this.workflows.count("before:retry-1")).isEqualTo(1);
 		assertThat(this.workflows.count("mayFail:retry-1")).isEqualTo(3);

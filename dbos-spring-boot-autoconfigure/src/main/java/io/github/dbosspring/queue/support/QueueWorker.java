@@ -121,8 +121,9 @@ public class QueueWorker implements SmartLifecycle {
 	}
 
 	/**
-	 * Stops claiming. Running jobs are then waited for (up to {@code dbos.shutdown.timeout})
-	 * by the engine's shutdown, which leaves what is still running for recovery.
+	 * Stops claiming and lets running jobs finish within the shutdown timeout. What still
+	 * runs then is stopped at its next step by the engine's shutdown and left for
+	 * recovery.
 	 */
 	@Override
 	public void stop() {
@@ -142,6 +143,25 @@ public class QueueWorker implements SmartLifecycle {
 		}
 		if (this.listener != null) {
 			this.listener.stop();
+		}
+		long deadline = System.nanoTime() + this.settings.shutdownTimeout().toNanos();
+		this.lock.lock();
+		try {
+			while (this.running.get() > 0) {
+				long remaining = deadline - System.nanoTime();
+				if (remaining <= 0) {
+					logger.info("Stopping with " + this.running.get() + " job(s) still running; they stop at their "
+							+ "next step and are resumed by recovery");
+					break;
+				}
+				this.signal.awaitNanos(remaining);
+			}
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+		}
+		finally {
+			this.lock.unlock();
 		}
 	}
 
@@ -379,9 +399,10 @@ public class QueueWorker implements SmartLifecycle {
 	 * @param notifications whether to listen for notifications
 	 * @param unknownWorkflowGracePeriod how long a job of a workflow no worker here defines
 	 * waits before it is dead-lettered, or {@code null} to never dead-letter it
+	 * @param shutdownTimeout how long a stopping worker waits for its running jobs
 	 */
 	public record Settings(Set<String> queueNames, int concurrency, int claimBatchSize, Duration pollInterval,
-			boolean notifications, @Nullable Duration unknownWorkflowGracePeriod) {
+			boolean notifications, @Nullable Duration unknownWorkflowGracePeriod, Duration shutdownTimeout) {
 	}
 
 }
