@@ -13,6 +13,7 @@ import com.zaxxer.hikari.HikariDataSource;
 import tools.jackson.databind.ObjectMapper;
 import tools.jackson.databind.json.JsonMapper;
 
+import io.github.dbosspring.client.DbosClient;
 import io.github.dbosspring.queue.Queue;
 import io.github.dbosspring.queue.QueueRegistry;
 import io.github.dbosspring.queue.support.QueueWorker;
@@ -218,6 +219,20 @@ public final class DbosAutoConfiguration {
 	@ConditionalOnMissingBean
 	Dbos dbos(WorkflowEngine engine) {
 		return new Dbos(engine);
+	}
+
+	/**
+	 * The client for enqueueing and inspecting workflows by name. It rejects undeclared
+	 * queue names like the facade does when this application declares queues (or enables
+	 * auto-creation); a process that declares none (a pure web tier) may name any queue.
+	 */
+	@Bean
+	@ConditionalOnMissingBean
+	DbosClient dbosClient(DbosSystemDatabase database, DbosSchemaMigrator migrator, DbosSerializer serializer,
+			QueueRegistry queues, DbosProperties properties) {
+		boolean validate = queues.isAutoCreate() || !queues.all().isEmpty();
+		return new DbosClient(database.getCallerDataSource(), migrator.getSchema(), serializer,
+				validate ? queues : null, properties.getMaxPayloadSize().toBytes());
 	}
 
 	@Bean

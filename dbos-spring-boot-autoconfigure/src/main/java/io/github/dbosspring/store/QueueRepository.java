@@ -486,7 +486,7 @@ public class QueueRepository {
 	public record NewJob(String workflowId, String workflowName, @Nullable String className,
 			@Nullable String beanName, String inputs, @Nullable String applicationVersion,
 			@Nullable String parentWorkflowId, String queueName, @Nullable String deduplicationId, int priority,
-			@Nullable String partitionKey, @Nullable Duration delay, @Nullable Instant scheduledFor, int maxAttempts,
+			@Nullable String partitionKey, @Nullable Duration delay, @Nullable Instant scheduledFor, @Nullable Integer maxAttempts,
 			@Nullable Duration timeout) {
 	}
 

@@ -68,6 +68,43 @@ public class WorkflowStatusRepository {
 				RETURNING coalesce(queue_name, '') AS queue_name)
 			SELECT count(*) FROM cancelled c, pg_notify(?, c.queue_name)""";
 
+	// Resumes a cancelled or failed workflow from its last completed step: a queued job goes
+	// back to its queue with a fresh attempt counter; any other workflow becomes PENDING
+	// without an owner, so a live executor of its application version adopts it. Failed
+	// step records after the last successful step are dropped so those steps run again.
+	private static final String RESUME = """
+			WITH resumed AS (
+				UPDATE %s.workflow_status
+				SET status = CASE WHEN queue_name IS NOT NULL THEN 'ENQUEUED' ELSE 'PENDING' END,
+					executor_id = NULL, recovery_attempts = 0, attempt = 0, scheduled_for = NULL, deadline = NULL,
+					completed_at = NULL, updated_at = clock_timestamp()
+				WHERE workflow_id = ? AND status IN ('CANCELLED', 'ERROR', 'DEAD_LETTER', 'MAX_RECOVERY_ATTEMPTS_EXCEEDED')
+				RETURNING workflow_id, coalesce(queue_name, '') AS queue_name),
+			dropped AS (
+				DELETE FROM %s.step_outputs s
+				WHERE s.workflow_id IN (SELECT workflow_id FROM resumed) AND s.error_class IS NOT NULL
+					AND s.step_id > coalesce((SELECT max(o.step_id) FROM %s.step_outputs o
+						WHERE o.workflow_id = s.workflow_id AND o.error_class IS NULL), -1))
+			SELECT count(*) FROM resumed r, pg_notify(?, r.queue_name)""";
+
+	// A new workflow that starts from a copy of another's steps before the given step.
+	private static final String FORK = """
+			WITH forked AS (
+				INSERT INTO %s.workflow_status (workflow_id, status, workflow_name, class_name, bean_name, inputs,
+					application_version, queue_name, priority, partition_key, max_attempts, timeout_ms)
+				SELECT ?, CASE WHEN queue_name IS NOT NULL THEN 'ENQUEUED' ELSE 'PENDING' END, workflow_name,
+					class_name, bean_name, inputs, coalesce(?, application_version), queue_name, priority,
+					partition_key, max_attempts, timeout_ms
+				FROM %s.workflow_status WHERE workflow_id = ?
+				RETURNING workflow_id, coalesce(queue_name, '') AS queue_name),
+			copied AS (
+				INSERT INTO %s.step_outputs (workflow_id, step_id, step_name, output, output_type, error_class,
+					error_message, child_workflow_id, started_at, completed_at)
+				SELECT f.workflow_id, s.step_id, s.step_name, s.output, s.output_type, s.error_class, s.error_message,
+					s.child_workflow_id, s.started_at, s.completed_at
+				FROM %s.step_outputs s, forked f WHERE s.workflow_id = ? AND s.step_id < ?)
+			SELECT count(*) FROM forked f, pg_notify(?, f.queue_name)""";
+
 	// A queued job goes back to its queue (so that the queue's limits apply when it runs
 	// again), with its attempt counter unchanged; any other workflow changes owner.
 	private static final String ADOPTED_SET = """
@@ -133,6 +170,10 @@ public class WorkflowStatusRepository {
 
 	private final String cancel;
 
+	private final String resume;
+
+	private final String fork;
+
 	private final String channel;
 
 	public WorkflowStatusRepository(DataSource dataSource, DbosSchema schema) {
@@ -146,6 +187,8 @@ public class WorkflowStatusRepository {
 		this.selectOwnPending = schema.qualify(SELECT_OWN_PENDING);
 		this.completeAndNotify = schema.qualify(COMPLETE_AND_NOTIFY);
 		this.cancel = schema.qualify(CANCEL);
+		this.resume = schema.qualify(RESUME);
+		this.fork = schema.qualify(FORK);
 		this.channel = schema.queueChannel();
 	}
 
@@ -203,6 +246,27 @@ public class WorkflowStatusRepository {
 			String errorMessage) {
 		return this.jdbc.sql(this.cancel)
 			.params(errorClass, errorMessage, workflowId, onlyExecutorId, onlyExecutorId, this.channel)
+			.query(Long.class)
+			.single() == 1;
+	}
+
+	/**
+	 * Resumes a cancelled or failed workflow from its last completed step.
+	 * @return whether it was resumed (false: unknown, or not cancelled or failed)
+	 */
+	public boolean resume(String workflowId) {
+		return this.jdbc.sql(this.resume).params(workflowId, this.channel).query(Long.class).single() == 1;
+	}
+
+	/**
+	 * Starts a new workflow from a copy of another's steps numbered below {@code fromStep}.
+	 * @param applicationVersion the new workflow's version, or {@code null} for the original's
+	 * @return whether it was created (false: no such original)
+	 * @throws org.springframework.dao.DuplicateKeyException if the new ID is taken
+	 */
+	public boolean fork(String workflowId, String newWorkflowId, int fromStep, @Nullable String applicationVersion) {
+		return this.jdbc.sql(this.fork)
+			.params(newWorkflowId, applicationVersion, workflowId, workflowId, fromStep, this.channel)
 			.query(Long.class)
 			.single() == 1;
 	}

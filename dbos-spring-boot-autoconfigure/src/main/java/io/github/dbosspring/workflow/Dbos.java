@@ -242,6 +242,45 @@ public class Dbos {
 	}
 
 	/**
+	 * Resumes a cancelled or failed workflow (or dead-lettered job) from its last completed
+	 * step. A queued job goes back to its queue with a fresh attempt counter; any other
+	 * workflow is adopted by a live executor of its application version within
+	 * {@code dbos.recovery.interval}. Idempotent.
+	 * @param workflowId the workflow ID
+	 * @return a handle for it
+	 * @throws WorkflowNotFoundException if no workflow has that ID
+	 * @throws IllegalStateException if it completed successfully
+	 */
+	public <T> WorkflowHandle<T> resume(String workflowId) {
+		return this.engine.resume(workflowId);
+	}
+
+	/**
+	 * Starts a new workflow (with a generated ID) from a copy of another's completed steps
+	 * numbered below {@code fromStep}; it runs again from that step.
+	 * @param workflowId the original
+	 * @param fromStep the first step to run again (0 runs it all again)
+	 * @return a handle for the new workflow
+	 */
+	public <T> WorkflowHandle<T> fork(String workflowId, int fromStep) {
+		return this.engine.fork(workflowId, fromStep, null, null);
+	}
+
+	/**
+	 * Forks a workflow with a chosen ID and application version: the way to move work of
+	 * an old version onto the running one.
+	 * @param workflowId the original
+	 * @param fromStep the first step to run again
+	 * @param newWorkflowId the new workflow's ID, or {@code null} for a generated one
+	 * @param applicationVersion the version to run it under, or {@code null} for the original's
+	 * @return a handle for the new workflow
+	 */
+	public <T> WorkflowHandle<T> fork(String workflowId, int fromStep, @Nullable String newWorkflowId,
+			@Nullable String applicationVersion) {
+		return this.engine.fork(workflowId, fromStep, newWorkflowId, applicationVersion);
+	}
+
+	/**
 	 * Lists dead-lettered jobs, newest first.
 	 * @param queueName only this queue, or {@code null} for all
 	 * @param limit the page size

@@ -141,6 +141,11 @@ public class QueueWorkflows {
 		Thread.sleep(millis);
 	}
 
+	@Workflow(name = "waiter")
+	public String waiter(String topic) {
+		return Dbos.recv(topic, String.class, Duration.ofSeconds(30)).orElse("nothing");
+	}
+
 	@Workflow(name = "parent")
 	public String parent(String key) throws Exception {
 		executed("parent:" + key);

@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
  * or process writes: 2 ms at first, doubling up to 200 ms, never past the deadline. One
  * instance per wait.
  */
-final class PollBackoff {
+public final class PollBackoff {
 
 	private static final long FIRST_PAUSE_MILLIS = 2;
 
@@ -20,7 +20,7 @@ final class PollBackoff {
 	 * @param remainingNanos time left until the deadline
 	 * @throws InterruptedException if the thread is interrupted while sleeping
 	 */
-	void pause(long remainingNanos) throws InterruptedException {
+	public void pause(long remainingNanos) throws InterruptedException {
 		Thread.sleep(Math.min(this.pauseMillis, TimeUnit.NANOSECONDS.toMillis(remainingNanos) + 1));
 		this.pauseMillis = Math.min(this.pauseMillis * 2, MAX_PAUSE_MILLIS);
 	}

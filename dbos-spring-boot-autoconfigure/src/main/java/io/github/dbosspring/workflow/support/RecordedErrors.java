@@ -13,12 +13,12 @@ import org.springframework.util.ClassUtils;
  * type has a public message constructor (or a no-argument one) and may be thrown from the
  * calling method, otherwise a {@link WorkflowFailedException} naming the original.
  */
-final class RecordedErrors {
+public final class RecordedErrors {
 
 	private RecordedErrors() {
 	}
 
-	static Throwable rebuild(String workflowId, String errorClass, @Nullable String message,
+	public static Throwable rebuild(String workflowId, String errorClass, @Nullable String message,
 			Class<?>[] declaredExceptions) {
 		try {
 			Class<?> type = ClassUtils.forName(errorClass, RecordedErrors.class.getClassLoader());

@@ -621,6 +621,62 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		return new DefaultWorkflowHandle<>(this, workflowId, this.registry.find(info.workflowName()).orElse(null));
 	}
 
+	/**
+	 * Resumes a cancelled or failed workflow from its last completed step: a queued job
+	 * goes back to its queue, any other workflow is adopted by a live executor of its
+	 * application version within {@code dbos.recovery.interval}. Idempotent.
+	 * @param workflowId the workflow
+	 * @return a handle for it
+	 * @throws WorkflowNotFoundException if no workflow has that ID
+	 * @throws IllegalStateException if it completed successfully
+	 */
+	public <T> WorkflowHandle<T> resume(String workflowId) {
+		boolean resumed = this.workflows.resume(workflowId);
+		WorkflowInfo info = this.workflows.find(workflowId)
+			.orElseThrow(() -> new WorkflowNotFoundException("Cannot resume '" + workflowId + "': no workflow has that "
+					+ "ID"));
+		if (!resumed && info.status() == WorkflowStatus.SUCCESS) {
+			throw new IllegalStateException("Cannot resume workflow '" + workflowId + "': it completed successfully");
+		}
+		if (info.queueName() != null) {
+			wake(info.queueName());
+		}
+		return new DefaultWorkflowHandle<>(this, workflowId, this.registry.find(info.workflowName()).orElse(null));
+	}
+
+	/**
+	 * Starts a new workflow from a copy of another's steps numbered below
+	 * {@code fromStep}; it runs from that step on (on its queue, if the original was
+	 * queued).
+	 * @param workflowId the original
+	 * @param fromStep the first step to run again
+	 * @param newWorkflowId the new workflow's ID, or {@code null} for a generated one
+	 * @param applicationVersion the new workflow's version, or {@code null} for the original's
+	 * @return a handle for the new workflow
+	 */
+	public <T> WorkflowHandle<T> fork(String workflowId, int fromStep, @Nullable String newWorkflowId,
+			@Nullable String applicationVersion) {
+		if (fromStep < 0) {
+			throw new IllegalArgumentException("fromStep must not be negative, was " + fromStep);
+		}
+		String id = (newWorkflowId != null) ? newWorkflowId : UUID.randomUUID().toString();
+		boolean forked;
+		try {
+			forked = this.workflows.fork(workflowId, id, fromStep, applicationVersion);
+		}
+		catch (org.springframework.dao.DuplicateKeyException ex) {
+			throw new DbosException("Cannot fork workflow '" + workflowId + "' as '" + id + "': that ID is taken");
+		}
+		if (!forked) {
+			throw new WorkflowNotFoundException("Cannot fork '" + workflowId + "': no workflow has that ID");
+		}
+		WorkflowInfo info = this.workflows.find(id).orElseThrow();
+		if (info.queueName() != null) {
+			wake(info.queueName());
+		}
+		return new DefaultWorkflowHandle<>(this, id, this.registry.find(info.workflowName()).orElse(null));
+	}
+
 	public List<QueueRepository.FailedAttempt> listAttempts(String workflowId) {
 		return this.queues.attempts(workflowId);
 	}
