@@ -40,7 +40,15 @@ public class ExecutorRepository {
 
 	private final String deleteStale;
 
+	private static final String SELECT_ALL = """
+			SELECT executor_id, hostname, application_version, started_at, last_heartbeat,
+				extract(epoch FROM clock_timestamp() - last_heartbeat)
+			FROM %s.executors ORDER BY last_heartbeat DESC""";
+
+	private final String selectAll;
+
 	public ExecutorRepository(DataSource dataSource, DbosSchema schema) {
+		this.selectAll = schema.qualify(SELECT_ALL);
 		this.jdbc = JdbcClient.create(dataSource);
 		this.upsert = schema.qualify(UPSERT);
 		this.heartbeat = schema.qualify(HEARTBEAT);
@@ -72,6 +80,26 @@ public class ExecutorRepository {
 	 */
 	public int removeSilentFor(int hours) {
 		return this.jdbc.sql(this.deleteStale).param(hours).update();
+	}
+
+	/**
+	 * The registered executors, most recent heartbeat first.
+	 * @return the executors
+	 */
+	public java.util.List<ExecutorInfo> findAll() {
+		return this.jdbc.sql(this.selectAll)
+			.query((rs, rowNum) -> new ExecutorInfo(rs.getString(1), rs.getString(2), rs.getString(3),
+					WorkflowStatusRepository.instant(rs, "started_at"), WorkflowStatusRepository.instant(rs, "last_heartbeat"),
+					rs.getDouble(6)))
+			.list();
+	}
+
+	/**
+	 * A registered executor.
+	 * @param heartbeatAgeSeconds the age of its last heartbeat by the database clock
+	 */
+	public record ExecutorInfo(String executorId, @Nullable String hostname, @Nullable String applicationVersion,
+			java.time.Instant startedAt, java.time.Instant lastHeartbeat, double heartbeatAgeSeconds) {
 	}
 
 }

@@ -310,6 +310,30 @@ public class WorkflowStatusRepository {
 		return this.jdbc.sql(this.selectOwnPending).param(executorId).query(String.class).list();
 	}
 
+	/**
+	 * How many workflows there are per queue (empty for none) and status.
+	 * @return rows of queue name, status and count
+	 */
+	public List<StatusCount> countByQueueAndStatus() {
+		return this.jdbc.sql("SELECT coalesce(queue_name, ''), status, count(*) FROM " + this.schema.name()
+				+ ".workflow_status GROUP BY 1, 2 ORDER BY 1, 2")
+			.query((rs, rowNum) -> new StatusCount(rs.getString(1), WorkflowStatus.valueOf(rs.getString(2)),
+					rs.getLong(3)))
+			.list();
+	}
+
+	/**
+	 * The age, by the database clock, of the oldest workflow still waiting or running.
+	 * @return the age in seconds, or empty if nothing waits or runs
+	 */
+	public Optional<Double> oldestPendingAgeSeconds() {
+		List<Double> age = this.jdbc.sql("SELECT extract(epoch FROM clock_timestamp() - min(created_at))::float8 FROM "
+				+ this.schema.name() + ".workflow_status WHERE status IN ('PENDING', 'ENQUEUED')")
+			.query(Double.class)
+			.list();
+		return (age.isEmpty()) ? Optional.empty() : Optional.ofNullable(age.get(0));
+	}
+
 	public List<WorkflowInfo> list(WorkflowQuery query) {
 		StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS)
 			.append(" FROM ")
@@ -360,6 +384,13 @@ public class WorkflowStatusRepository {
 	static @Nullable Instant instant(ResultSet rs, String column) throws SQLException {
 		OffsetDateTime value = rs.getObject(column, OffsetDateTime.class);
 		return (value != null) ? value.toInstant() : null;
+	}
+
+	/**
+	 * A count of workflows of one queue and status.
+	 * @param queueName the queue, empty for workflows not run by a queue
+	 */
+	public record StatusCount(String queueName, WorkflowStatus status, long count) {
 	}
 
 	/**
