@@ -266,6 +266,28 @@ public class DbosClient {
 	}
 
 	/**
+	 * Cancels a workflow and, with {@code cascade}, its children that have not completed.
+	 * @return whether the workflow itself was cancelled by this call
+	 */
+	public boolean cancel(String workflowId, boolean cascade) {
+		boolean cancelled = this.workflows.cancel(workflowId, null, WorkflowCancelledException.class.getName(),
+				"cancelled", cascade);
+		if (!cancelled && this.workflows.find(workflowId).isEmpty()) {
+			throw new WorkflowNotFoundException("Cannot cancel workflow '" + workflowId + "': no workflow has that ID");
+		}
+		return cancelled;
+	}
+
+	/**
+	 * Deletes a workflow with its steps, events, messages and attempts.
+	 * @return whether it existed
+	 */
+	public boolean delete(String workflowId, boolean cascade) {
+		this.workflows.cancel(workflowId, null, WorkflowCancelledException.class.getName(), "deleted", cascade);
+		return this.workflows.delete(workflowId, cascade) > 0;
+	}
+
+	/**
 	 * Resumes a cancelled or failed workflow from its last completed step. Idempotent.
 	 * @throws WorkflowNotFoundException if no workflow has that ID
 	 * @throws IllegalStateException if it completed successfully

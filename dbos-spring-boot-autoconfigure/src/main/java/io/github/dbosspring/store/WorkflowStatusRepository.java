@@ -37,8 +37,10 @@ public class WorkflowStatusRepository {
 
 	private static final String INSERT_PENDING = """
 			INSERT INTO %s.workflow_status (workflow_id, status, workflow_name, class_name, bean_name, inputs,
-				executor_id, application_version, parent_workflow_id)
-			VALUES (?, 'PENDING', ?, ?, ?, ?, ?, ?, ?)
+				executor_id, application_version, parent_workflow_id, timeout_ms, deadline)
+			VALUES (?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?::bigint,
+				CASE WHEN ?::bigint IS NULL THEN ?::timestamptz
+					ELSE least(coalesce(?::timestamptz, 'infinity'), clock_timestamp() + ?::bigint * interval '1 millisecond') END)
 			ON CONFLICT (workflow_id) DO NOTHING""";
 
 	private static final String SELECT_BY_ID = "SELECT " + COLUMNS + " FROM %s.workflow_status WHERE workflow_id = ?";
@@ -58,15 +60,35 @@ public class WorkflowStatusRepository {
 
 	// Cancels a workflow that has not completed, wherever it runs: its executor's next
 	// checkpoint is refused, so it stops at its next step.
+	// Children (transitively) are cancelled with it when cascade is on.
 	private static final String CANCEL = """
-			WITH cancelled AS (
+			WITH RECURSIVE tree AS (
+				SELECT workflow_id FROM %s.workflow_status WHERE workflow_id = ?
+				UNION
+				SELECT c.workflow_id FROM %s.workflow_status c JOIN tree t ON c.parent_workflow_id = t.workflow_id
+				WHERE ?),
+			cancelled AS (
 				UPDATE %s.workflow_status
 				SET status = 'CANCELLED', error_class = ?, error_message = ?, updated_at = clock_timestamp(),
 					completed_at = clock_timestamp()
-				WHERE workflow_id = ? AND status IN ('ENQUEUED', 'PENDING')
-					AND (?::text IS NULL OR executor_id = ?::text)
-				RETURNING coalesce(queue_name, '') AS queue_name)
-			SELECT count(*) FROM cancelled c, pg_notify(?, c.queue_name)""";
+				WHERE workflow_id IN (SELECT workflow_id FROM tree) AND status IN ('ENQUEUED', 'PENDING')
+					AND (workflow_id <> ? OR ?::text IS NULL OR executor_id = ?::text)
+				RETURNING workflow_id, coalesce(queue_name, '') AS queue_name)
+			SELECT count(*) FILTER (WHERE c.workflow_id = ?) FROM cancelled c, pg_notify(?, c.queue_name)""";
+
+	private static final String DELETE = """
+			WITH RECURSIVE tree AS (
+				SELECT workflow_id FROM %s.workflow_status WHERE workflow_id = ?
+				UNION
+				SELECT c.workflow_id FROM %s.workflow_status c JOIN tree t ON c.parent_workflow_id = t.workflow_id
+				WHERE ?),
+			steps AS (DELETE FROM %s.step_outputs WHERE workflow_id IN (SELECT workflow_id FROM tree)),
+			events AS (DELETE FROM %s.workflow_events WHERE workflow_id IN (SELECT workflow_id FROM tree)),
+			messages AS (DELETE FROM %s.workflow_messages WHERE destination_id IN (SELECT workflow_id FROM tree)),
+			attempts AS (DELETE FROM %s.workflow_attempts WHERE workflow_id IN (SELECT workflow_id FROM tree)),
+			deleted AS (DELETE FROM %s.workflow_status WHERE workflow_id IN (SELECT workflow_id FROM tree)
+				RETURNING workflow_id)
+			SELECT count(*) FROM deleted""";
 
 	// Resumes a cancelled or failed workflow from its last completed step: a queued job goes
 	// back to its queue with a fresh attempt counter; any other workflow becomes PENDING
@@ -170,6 +192,8 @@ public class WorkflowStatusRepository {
 
 	private final String cancel;
 
+	private final String delete;
+
 	private final String resume;
 
 	private final String fork;
@@ -187,6 +211,7 @@ public class WorkflowStatusRepository {
 		this.selectOwnPending = schema.qualify(SELECT_OWN_PENDING);
 		this.completeAndNotify = schema.qualify(COMPLETE_AND_NOTIFY);
 		this.cancel = schema.qualify(CANCEL);
+		this.delete = schema.qualify(DELETE);
 		this.resume = schema.qualify(RESUME);
 		this.fork = schema.qualify(FORK);
 		this.channel = schema.queueChannel();
@@ -202,7 +227,9 @@ public class WorkflowStatusRepository {
 		return this.jdbc.sql(this.insertPending)
 			.params(workflow.workflowId(), workflow.workflowName(), workflow.className(), workflow.beanName(),
 					workflow.inputs(), workflow.executorId(), workflow.applicationVersion(),
-					workflow.parentWorkflowId())
+					workflow.parentWorkflowId(), workflow.timeoutMillis(), workflow.timeoutMillis(),
+					timestamp(workflow.inheritedDeadline()), timestamp(workflow.inheritedDeadline()),
+					workflow.timeoutMillis())
 			.update() == 1;
 	}
 
@@ -244,10 +271,36 @@ public class WorkflowStatusRepository {
 	 */
 	public boolean cancel(String workflowId, @Nullable String onlyExecutorId, String errorClass,
 			String errorMessage) {
-		return this.jdbc.sql(this.cancel)
-			.params(errorClass, errorMessage, workflowId, onlyExecutorId, onlyExecutorId, this.channel)
+		return cancel(workflowId, onlyExecutorId, errorClass, errorMessage, false);
+	}
+
+	/**
+	 * Cancels a workflow that is ENQUEUED or PENDING, and with {@code cascade} its children
+	 * (transitively) that have not completed.
+	 * @return whether the workflow itself was cancelled now
+	 */
+	public boolean cancel(String workflowId, @Nullable String onlyExecutorId, String errorClass, String errorMessage,
+			boolean cascade) {
+		Long cancelled = this.jdbc.sql(this.cancel)
+			.params(workflowId, cascade, errorClass, errorMessage, workflowId, onlyExecutorId, onlyExecutorId,
+					workflowId, this.channel)
 			.query(Long.class)
-			.single() == 1;
+			.single();
+		return cancelled != null && cancelled == 1;
+	}
+
+	/**
+	 * Deletes a workflow with its steps, events, messages and attempts (and with
+	 * {@code cascade} its children).
+	 * @return how many workflows were deleted
+	 */
+	public int delete(String workflowId, boolean cascade) {
+		Long deleted = this.jdbc.sql(this.delete).params(workflowId, cascade).query(Long.class).single();
+		return (deleted != null) ? deleted.intValue() : 0;
+	}
+
+	private static java.sql.@Nullable Timestamp timestamp(@Nullable Instant instant) {
+		return (instant != null) ? java.sql.Timestamp.from(instant) : null;
 	}
 
 	/**
@@ -398,7 +451,7 @@ public class WorkflowStatusRepository {
 	 */
 	public record NewWorkflow(String workflowId, String workflowName, @Nullable String className,
 			@Nullable String beanName, String inputs, String executorId, String applicationVersion,
-			@Nullable String parentWorkflowId) {
+			@Nullable String parentWorkflowId, @Nullable Long timeoutMillis, @Nullable Instant inheritedDeadline) {
 	}
 
 	/**

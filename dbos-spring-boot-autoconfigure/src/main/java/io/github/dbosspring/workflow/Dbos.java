@@ -242,6 +242,28 @@ public class Dbos {
 	}
 
 	/**
+	 * Cancels a workflow and, with {@code cascade}, its children (transitively) that have not
+	 * completed.
+	 * @param workflowId the workflow ID
+	 * @param cascade whether to cancel its children too
+	 * @return whether the workflow itself was cancelled by this call
+	 */
+	public boolean cancel(String workflowId, boolean cascade) {
+		return this.engine.cancel(workflowId, cascade);
+	}
+
+	/**
+	 * Deletes a workflow with its steps, events, messages and attempts (a running one is
+	 * cancelled first, so it stops at its next step).
+	 * @param workflowId the workflow ID
+	 * @param cascade whether to delete its children too
+	 * @return whether it existed
+	 */
+	public boolean delete(String workflowId, boolean cascade) {
+		return this.engine.delete(workflowId, cascade);
+	}
+
+	/**
 	 * Resumes a cancelled or failed workflow (or dead-lettered job) from its last completed
 	 * step. A queued job goes back to its queue with a fresh attempt counter; any other
 	 * workflow is adopted by a live executor of its application version within

@@ -45,4 +45,13 @@ public @interface Workflow {
 	 */
 	String name() default "";
 
+	/**
+	 * The longest time from the workflow's start to its completion, such as {@code 30s},
+	 * {@code 5m} or {@code PT1H}; empty for none. It is stored with the workflow, so it
+	 * holds across crashes and recoveries; when it expires the workflow and its children
+	 * are cancelled at their next step. A start or enqueue option overrides it.
+	 * @return the timeout
+	 */
+	String timeout() default "";
+
 }

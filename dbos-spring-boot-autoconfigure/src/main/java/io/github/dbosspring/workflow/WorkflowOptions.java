@@ -12,11 +12,17 @@ import org.jspecify.annotations.Nullable;
  * @param workflowId the workflow ID to use, or {@code null} for a generated UUID. A second
  * start with the same ID does not run the workflow again: it returns the first run's
  * outcome.
+ * @param timeout the longest time from start to completion (stored, so it holds across
+ * recoveries), overriding {@code @Workflow(timeout)}; when it expires the workflow and its
+ * children are cancelled at their next step
  * @since 0.1.0
  */
-public record WorkflowOptions(@Nullable String workflowId) {
+public record WorkflowOptions(@Nullable String workflowId, java.time.@Nullable Duration timeout) {
 
 	public WorkflowOptions {
+		if (timeout != null && (timeout.isZero() || timeout.isNegative())) {
+			throw new IllegalArgumentException("timeout must be positive, was " + timeout);
+		}
 		if (workflowId != null && workflowId.isEmpty()) {
 			throw new IllegalArgumentException("workflowId must not be empty; pass null for a generated ID");
 		}
@@ -31,7 +37,7 @@ public record WorkflowOptions(@Nullable String workflowId) {
 	 * @return default options
 	 */
 	public static WorkflowOptions defaults() {
-		return new WorkflowOptions(null);
+		return new WorkflowOptions(null, null);
 	}
 
 	/**
@@ -40,7 +46,16 @@ public record WorkflowOptions(@Nullable String workflowId) {
 	 * @return the options
 	 */
 	public static WorkflowOptions withId(String workflowId) {
-		return new WorkflowOptions(workflowId);
+		return new WorkflowOptions(workflowId, null);
+	}
+
+	/**
+	 * These options with a timeout.
+	 * @param timeout the longest time from start to completion
+	 * @return the options
+	 */
+	public WorkflowOptions withTimeout(java.time.@Nullable Duration timeout) {
+		return new WorkflowOptions(this.workflowId, timeout);
 	}
 
 }

@@ -587,8 +587,16 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 * @throws WorkflowNotFoundException if no workflow has that ID
 	 */
 	public boolean cancel(String workflowId) {
+		return cancel(workflowId, false);
+	}
+
+	/**
+	 * Cancels a workflow, and with {@code cascade} its children that have not completed.
+	 * @see #cancel(String)
+	 */
+	public boolean cancel(String workflowId, boolean cascade) {
 		boolean cancelled = this.workflows.cancel(workflowId, null, WorkflowCancelledException.class.getName(),
-				"cancelled");
+				"cancelled", cascade);
 		if (!cancelled && this.workflows.find(workflowId).isEmpty()) {
 			throw new WorkflowNotFoundException("Cannot cancel workflow '" + workflowId + "': no workflow has that ID");
 		}
@@ -675,6 +683,17 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			wake(info.queueName());
 		}
 		return new DefaultWorkflowHandle<>(this, id, this.registry.find(info.workflowName()).orElse(null));
+	}
+
+	/**
+	 * Deletes a workflow with its steps, events, messages and attempts; a running one is
+	 * cancelled first.
+	 * @param cascade whether to delete its children too
+	 * @return whether it existed
+	 */
+	public boolean delete(String workflowId, boolean cascade) {
+		this.workflows.cancel(workflowId, null, WorkflowCancelledException.class.getName(), "deleted", cascade);
+		return this.workflows.delete(workflowId, cascade) > 0;
 	}
 
 	public List<QueueRepository.FailedAttempt> listAttempts(String workflowId) {
@@ -947,16 +966,19 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		String explicitId = (start != null) ? start.options.workflowId() : null;
 		boolean background = start != null && start.background;
 		WorkflowExecutionContext parent = WorkflowExecutionContext.current();
+		Deadline deadline = new Deadline((start != null && start.options.timeout() != null) ? start.options.timeout()
+				: workflow.timeout(), (parent != null) ? parent.deadline() : null,
+				(parent != null) ? parent.deadlineOwner() : null);
 		if (parent == null || parent.inStep()) {
 			// a top-level workflow, or a child started inside a step body (replayed with the step)
 			String id = (explicitId != null) ? explicitId
 					: (parent != null) ? parent.childIdInStep() : UUID.randomUUID().toString();
 			String parentId = (parent != null) ? parent.workflowId() : null;
 			if (background) {
-				start.handle = startInBackground(workflow, id, invocation, parentId);
+				start.handle = startInBackground(workflow, id, invocation, parentId, deadline);
 				return placeholder(invocation.getMethod());
 			}
-			return runInline(workflow, id, invocation.getArguments(), parentId, invocation::proceed);
+			return runInline(workflow, id, invocation.getArguments(), parentId, invocation::proceed, deadline);
 		}
 		// a child started from a workflow body is a step of its parent
 		checkBoundary(parent);
@@ -975,7 +997,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		String childId = (explicitId != null) ? explicitId : parent.workflowId() + "-" + stepId;
 		long startedAt = System.nanoTime();
 		if (background) {
-			start.handle = startInBackground(workflow, childId, invocation, parent.workflowId());
+			start.handle = startInBackground(workflow, childId, invocation, parent.workflowId(), deadline);
 			checkpoint(parent, stepId, workflow.name(), null, null, childId, startedAt,
 					workflow.method().getReturnType(), workflow.method().getExceptionTypes());
 			return placeholder(invocation.getMethod());
@@ -984,7 +1006,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		Throwable failure = null;
 		try {
 			result = runInline(workflow, childId, invocation.getArguments(), parent.workflowId(),
-					invocation::proceed);
+					invocation::proceed, deadline);
 		}
 		catch (WorkflowAbandonedException ex) {
 			parent.abandon();
@@ -1229,11 +1251,14 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		if (this.shuttingDown) {
 			throw abandon(context, "this process is shutting down");
 		}
-		JobAttempt job = context.job();
-		if (job != null && job.deadline() != null && java.time.Instant.now().isAfter(job.deadline())) {
-			String reason = "its timeout expired at " + job.deadline();
-			this.workflows.cancel(context.workflowId(), this.executorId, WorkflowCancelledException.class.getName(),
-					reason);
+		java.time.Instant deadline = context.deadline();
+		if (deadline != null && java.time.Instant.now().isAfter(deadline)) {
+			String owner = context.deadlineOwner();
+			String reason = owner.equals(context.workflowId()) ? "its timeout expired at " + deadline
+					: "the timeout of workflow '" + owner + "' expired at " + deadline;
+			// the workflow whose timeout it is, and its children, this one among them
+			this.workflows.cancel(owner, null, WorkflowCancelledException.class.getName(), reason, true);
+			this.workflows.cancel(context.workflowId(), null, WorkflowCancelledException.class.getName(), reason, true);
 			context.abandon();
 			throw new WorkflowCancelledException(context.workflowId(), reason);
 		}
@@ -1263,17 +1288,20 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	// ------------------------------------------------------------------ execution
 
 	private @Nullable Object runInline(WorkflowMethod workflow, String workflowId, @Nullable Object[] args,
-			@Nullable String parentId, Invocation body) throws Throwable {
+			@Nullable String parentId, Invocation body, Deadline deadline) throws Throwable {
 		CompletableFuture<Void> slot = new CompletableFuture<>();
 		if (this.running.putIfAbsent(workflowId, slot) == null) {
 			try {
 				String inputs = serializeArguments(workflow, args);
-				if (this.workflows.insertPending(newWorkflow(workflow, workflowId, inputs, parentId))) {
-					return execute(workflow, workflowId, Map.of(), body);
+				java.time.Instant startDeadline = deadline.resolve();
+				if (this.workflows.insertPending(newWorkflow(workflow, workflowId, inputs, parentId, deadline))) {
+					return execute(workflow, workflowId, Map.of(), body, null, startDeadline,
+							deadline.owner(workflowId, startDeadline));
 				}
 				WorkflowInfo existing = findExisting(workflowId, workflow);
 				if (existing.status() == WorkflowStatus.PENDING && this.executorId.equals(existing.executorId())) {
-					return execute(workflow, workflowId, recordedSteps(workflowId), body);
+					return execute(workflow, workflowId, recordedSteps(workflowId), body, null, existing.deadline(),
+							workflowId);
 				}
 				if (existing.status().isTerminal()) {
 					return outcome(existing, workflow);
@@ -1288,7 +1316,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	}
 
 	private WorkflowHandle<?> startInBackground(WorkflowMethod workflow, String workflowId,
-			MethodInvocation invocation, @Nullable String parentId) {
+			MethodInvocation invocation, @Nullable String parentId, Deadline deadline) {
 		String inputs = serializeArguments(workflow, invocation.getArguments());
 		MethodInvocation clone = ((ProxyMethodInvocation) invocation).invocableClone();
 		Invocation body = clone::proceed;
@@ -1296,10 +1324,15 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		if (this.running.putIfAbsent(workflowId, slot) == null) {
 			boolean submitted = false;
 			try {
-				boolean fresh = this.workflows.insertPending(newWorkflow(workflow, workflowId, inputs, parentId));
-				if (fresh || ownedAndPending(findExisting(workflowId, workflow))) {
+				java.time.Instant startDeadline = deadline.resolve();
+				boolean fresh = this.workflows.insertPending(newWorkflow(workflow, workflowId, inputs, parentId,
+						deadline));
+				WorkflowInfo existing = fresh ? null : findExisting(workflowId, workflow);
+				if (fresh || ownedAndPending(existing)) {
+					java.time.Instant runDeadline = fresh ? startDeadline : existing.deadline();
+					String owner = fresh ? deadline.owner(workflowId, startDeadline) : workflowId;
 					submit(workflowId, slot, () -> execute(workflow, workflowId,
-							fresh ? Map.of() : recordedSteps(workflowId), body));
+							fresh ? Map.of() : recordedSteps(workflowId), body, null, runDeadline, owner));
 					submitted = true;
 				}
 			}
@@ -1392,7 +1425,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			Invocation body) throws Throwable {
 		WorkflowInfo current = findExisting(workflowId, workflow);
 		if (ownedAndPending(current)) {
-			return execute(workflow, workflowId, recordedSteps(workflowId), body, job);
+			return execute(workflow, workflowId, recordedSteps(workflowId), body, job,
+					(job != null && job.deadline() != null) ? job.deadline() : current.deadline(), workflowId);
 		}
 		return current.status().isTerminal() ? outcome(current, workflow) : null;
 	}
@@ -1440,14 +1474,11 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	}
 
 	private @Nullable Object execute(WorkflowMethod workflow, String workflowId, Map<Integer, StepInfo> recorded,
-			Invocation body) throws Throwable {
-		return execute(workflow, workflowId, recorded, body, null);
-	}
-
-	private @Nullable Object execute(WorkflowMethod workflow, String workflowId, Map<Integer, StepInfo> recorded,
-			Invocation body, @Nullable JobAttempt job) throws Throwable {
+			Invocation body, @Nullable JobAttempt job, java.time.@Nullable Instant deadline,
+			@Nullable String deadlineOwner) throws Throwable {
 		WorkflowExecutionContext context = new WorkflowExecutionContext(this, workflowId, workflow, recorded);
 		context.setJob(job);
+		context.setDeadline(deadline, (deadlineOwner != null) ? deadlineOwner : workflowId);
 		if (this.shuttingDown) {
 			throw abandon(context, "this process is shutting down");
 		}
@@ -1650,9 +1681,33 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	}
 
 	private NewWorkflow newWorkflow(WorkflowMethod workflow, String workflowId, String inputs,
-			@Nullable String parentId) {
+			@Nullable String parentId, Deadline deadline) {
 		return new NewWorkflow(workflowId, workflow.name(), workflow.userClass().getName(), workflow.beanName(),
-				inputs, this.executorId, getApplicationVersion(), parentId);
+				inputs, this.executorId, getApplicationVersion(), parentId,
+				(deadline.timeout() != null) ? deadline.timeout().toMillis() : null, deadline.inherited());
+	}
+
+	/**
+	 * The timeout of a workflow being started and the deadline it inherits from the
+	 * workflow that starts it (a child never outlives its parent's timeout).
+	 */
+	private record Deadline(@Nullable Duration timeout, java.time.@Nullable Instant inherited,
+			@Nullable String inheritedOwner) {
+
+		java.time.@Nullable Instant resolve() {
+			java.time.Instant own = (this.timeout != null) ? java.time.Instant.now().plus(this.timeout) : null;
+			if (own == null) {
+				return this.inherited;
+			}
+			return (this.inherited != null && this.inherited.isBefore(own)) ? this.inherited : own;
+		}
+
+		/** The workflow whose timeout sets the deadline: cancelled (with its children) when it expires. */
+		String owner(String workflowId, java.time.@Nullable Instant resolved) {
+			return (resolved != null && resolved.equals(this.inherited) && this.inheritedOwner != null)
+					? this.inheritedOwner : workflowId;
+		}
+
 	}
 
 	// ------------------------------------------------------------------ serialization

@@ -40,6 +40,10 @@ public final class WorkflowExecutionContext {
 
 	private @Nullable JobAttempt job;
 
+	private java.time.@Nullable Instant deadline;
+
+	private @Nullable String deadlineOwner;
+
 	WorkflowExecutionContext(WorkflowEngine engine, String workflowId, WorkflowMethod workflow,
 			Map<Integer, StepInfo> recorded) {
 		this(engine, workflowId, workflow, recorded, null);
@@ -110,6 +114,28 @@ public final class WorkflowExecutionContext {
 
 	void setJob(@Nullable JobAttempt job) {
 		this.job = job;
+	}
+
+	/**
+	 * When this execution's timeout (or an ancestor's) expires.
+	 * @return the deadline, or {@code null} for none
+	 */
+	java.time.@Nullable Instant deadline() {
+		return (this.parent != null) ? this.parent.deadline() : this.deadline;
+	}
+
+	/**
+	 * The workflow whose timeout sets the deadline.
+	 * @return its ID
+	 */
+	String deadlineOwner() {
+		return (this.parent != null) ? this.parent.deadlineOwner()
+				: (this.deadlineOwner != null) ? this.deadlineOwner : this.workflowId;
+	}
+
+	void setDeadline(java.time.@Nullable Instant deadline, String owner) {
+		this.deadline = deadline;
+		this.deadlineOwner = owner;
 	}
 
 	/**

@@ -13,9 +13,11 @@ import org.jspecify.annotations.Nullable;
  * bean factory's post-processing (then looked up by type)
  * @param userClass the user class (never a proxy class)
  * @param method the method as declared on the user class
+ * @param timeout the timeout declared by {@code @Workflow(timeout)}, or {@code null}
  * @since 0.1.0
  */
-public record WorkflowMethod(String name, @Nullable String beanName, Class<?> userClass, Method method) {
+public record WorkflowMethod(String name, @Nullable String beanName, Class<?> userClass, Method method,
+		java.time.@Nullable Duration timeout) {
 
 	public Type[] parameterTypes() {
 		return this.method.getGenericParameterTypes();

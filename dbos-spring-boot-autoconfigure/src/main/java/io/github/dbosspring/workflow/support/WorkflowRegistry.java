@@ -113,7 +113,20 @@ public class WorkflowRegistry {
 		Workflow annotation = AnnotatedElementUtils.findMergedAnnotation(method, Workflow.class);
 		String name = (annotation != null && !annotation.name().isEmpty()) ? annotation.name()
 				: userClass.getSimpleName() + "." + method.getName();
-		WorkflowMethod candidate = new WorkflowMethod(name, beanName, userClass, method);
+		java.time.Duration timeout = null;
+		if (annotation != null && !annotation.timeout().isBlank()) {
+			try {
+				timeout = StepAttributes.parseDuration(annotation.timeout(), "@Workflow(timeout) of " + describe(method));
+			}
+			catch (IllegalArgumentException ex) {
+				throw new BeanInitializationException(ex.getMessage(), ex);
+			}
+			if (timeout.isZero() || timeout.isNegative()) {
+				throw new BeanInitializationException("@Workflow(timeout) of " + describe(method)
+						+ " must be positive, was " + annotation.timeout());
+			}
+		}
+		WorkflowMethod candidate = new WorkflowMethod(name, beanName, userClass, method, timeout);
 		WorkflowMethod existing = this.byName.putIfAbsent(name, candidate);
 		if (existing != null && !(existing.method().equals(method) && sameBean(existing, candidate))) {
 			throw new BeanInitializationException("Two workflows are named '" + name + "': " + existing.describe()
