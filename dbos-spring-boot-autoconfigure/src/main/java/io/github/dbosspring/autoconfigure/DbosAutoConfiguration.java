@@ -144,7 +144,8 @@ public final class DbosAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	StepOutputRepository dbosStepOutputRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
-		return new StepOutputRepository(database.getDataSource(), migrator.getSchema());
+		return new StepOutputRepository(database.getDataSource(), database.getCallerDataSource(),
+				migrator.getSchema());
 	}
 
 	@Bean
@@ -195,11 +196,15 @@ public final class DbosAutoConfiguration {
 	WorkflowEngine dbosWorkflowEngine(WorkflowStatusRepository workflows, StepOutputRepository steps,
 			WorkflowEventRepository events, WorkflowMessageRepository messages, QueueRepository queues,
 			QueueRegistry queueRegistry, DbosSerializer serializer, WorkflowRegistry registry, BeanFactory beanFactory,
-			DbosProperties properties, ExecutorHeartbeat heartbeat) {
-		return new WorkflowEngine(workflows, steps, events, messages, queues, queueRegistry, serializer, registry,
-				beanFactory,
+			DbosProperties properties, ExecutorHeartbeat heartbeat, DbosSystemDatabase database) {
+		WorkflowEngine engine = new WorkflowEngine(workflows, steps, events, messages, queues, queueRegistry,
+				serializer, registry, beanFactory,
 				workflowPool(properties.getWorkflowPoolSize()), heartbeat.getExecutorId(),
 				properties.getApplicationVersion(), properties.getMaxPayloadSize().toBytes());
+		engine.setSleepParkThreshold(properties.getSleep().getParkThreshold());
+		engine.setTransactionalSteps(new io.github.dbosspring.workflow.support.TransactionalSteps(beanFactory,
+				database.getCallerDataSource()));
+		return engine;
 	}
 
 	private static ExecutorService workflowPool(int size) {

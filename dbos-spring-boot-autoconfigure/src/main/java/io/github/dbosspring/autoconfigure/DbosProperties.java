@@ -67,6 +67,8 @@ public class DbosProperties implements InitializingBean {
 
 	private final Worker worker = new Worker();
 
+	private final Sleep sleep = new Sleep();
+
 	@Override
 	public void afterPropertiesSet() {
 		try {
@@ -98,6 +100,10 @@ public class DbosProperties implements InitializingBean {
 			throw new InvalidConfigurationPropertyValueException("dbos.shutdown.timeout", this.shutdown.timeout,
 					"must not be negative");
 		}
+		if (this.sleep.parkThreshold.isNegative()) {
+			throw new InvalidConfigurationPropertyValueException("dbos.sleep.park-threshold", this.sleep.parkThreshold,
+					"must not be negative");
+		}
 		positive("dbos.worker.concurrency", this.worker.concurrency);
 		positive("dbos.worker.claim-batch-size", this.worker.claimBatchSize);
 		positive("dbos.worker.poll-interval", this.worker.pollInterval.toMillis());
@@ -125,6 +131,10 @@ public class DbosProperties implements InitializingBean {
 
 	public boolean isEnabled() {
 		return this.enabled;
+	}
+
+	public Sleep getSleep() {
+		return this.sleep;
 	}
 
 	public Worker getWorker() {
@@ -454,6 +464,28 @@ public class DbosProperties implements InitializingBean {
 
 		public void setStepOrder(int stepOrder) {
 			this.stepOrder = stepOrder;
+		}
+
+	}
+
+	/**
+	 * Durable sleep.
+	 */
+	public static class Sleep {
+
+		/**
+		 * Sleeps longer than this, of workflows run in the background, by a queue or by
+		 * recovery, release their thread: the workflow is parked and resumed within
+		 * dbos.recovery.interval of its wake-up time.
+		 */
+		private Duration parkThreshold = Duration.ofMinutes(1);
+
+		public Duration getParkThreshold() {
+			return this.parkThreshold;
+		}
+
+		public void setParkThreshold(Duration parkThreshold) {
+			this.parkThreshold = parkThreshold;
 		}
 
 	}

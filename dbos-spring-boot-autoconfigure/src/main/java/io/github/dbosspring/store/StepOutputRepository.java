@@ -47,6 +47,8 @@ public class StepOutputRepository {
 
 	private final JdbcClient jdbc;
 
+	private final @Nullable JdbcClient callerJdbc;
+
 	private final String insert;
 
 	private final String selectAll;
@@ -54,7 +56,19 @@ public class StepOutputRepository {
 	private final String selectOne;
 
 	public StepOutputRepository(DataSource dataSource, DbosSchema schema) {
+		this(dataSource, null, schema);
+	}
+
+	/**
+	 * Creates the repository.
+	 * @param dataSource connections for checkpoints that never join a caller's transaction
+	 * @param callerDataSource the same database as the application sees it, for checkpoints
+	 * of transactional steps written in the step's own transaction
+	 * @param schema the DBOS schema
+	 */
+	public StepOutputRepository(DataSource dataSource, @Nullable DataSource callerDataSource, DbosSchema schema) {
 		this.jdbc = JdbcClient.create(dataSource);
+		this.callerJdbc = (callerDataSource != null) ? JdbcClient.create(callerDataSource) : null;
 		this.insert = schema.qualify(INSERT);
 		this.selectAll = schema.qualify(SELECT_ALL);
 		this.selectOne = schema.qualify(SELECT_ONE);
@@ -73,6 +87,24 @@ public class StepOutputRepository {
 		return this.jdbc.sql(this.insert)
 			.params(workflowId, stepId, stepName, output, outputType, errorClass, errorMessage, childWorkflowId,
 					durationSeconds, workflowId, executorId)
+			.update() == 1;
+	}
+
+	/**
+	 * Records a step's outcome like {@link #insert}, in the transaction the calling thread
+	 * has open on the application's DataSource: it commits (or rolls back) with the step's
+	 * own writes.
+	 * @return whether the checkpoint was written
+	 */
+	public boolean insertInCallerTransaction(String workflowId, String executorId, int stepId, String stepName,
+			@Nullable String output, @Nullable String outputType, @Nullable String errorClass,
+			@Nullable String errorMessage, double durationSeconds) {
+		if (this.callerJdbc == null) {
+			throw new IllegalStateException("No caller DataSource configured");
+		}
+		return this.callerJdbc.sql(this.insert)
+			.params(workflowId, stepId, stepName, output, outputType, errorClass, errorMessage, null, durationSeconds,
+					workflowId, executorId)
 			.update() == 1;
 	}
 

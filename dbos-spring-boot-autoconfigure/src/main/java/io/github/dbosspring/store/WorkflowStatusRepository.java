@@ -60,6 +60,13 @@ public class WorkflowStatusRepository {
 
 	// Cancels a workflow that has not completed, wherever it runs: its executor's next
 	// checkpoint is refused, so it stops at its next step.
+	// recovery_attempts - 1: the adoption that wakes it adds one back
+	private static final String PARK = """
+			UPDATE %s.workflow_status
+			SET executor_id = NULL, scheduled_for = ?, recovery_attempts = recovery_attempts - 1,
+				updated_at = clock_timestamp()
+			WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING'""";
+
 	// Children (transitively) are cancelled with it when cascade is on.
 	private static final String CANCEL = """
 			WITH RECURSIVE tree AS (
@@ -148,6 +155,7 @@ public class WorkflowStatusRepository {
 			WHERE w.workflow_id IN (
 				SELECT s.workflow_id FROM %s.workflow_status s
 				WHERE s.status = 'PENDING' AND s.application_version = ? AND s.executor_id IS DISTINCT FROM ?
+					AND (s.scheduled_for IS NULL OR s.scheduled_for <= clock_timestamp())
 					AND NOT EXISTS (SELECT 1 FROM %s.executors e WHERE e.executor_id = s.executor_id
 						AND e.last_heartbeat > clock_timestamp() - make_interval(secs => ?::double precision))
 				ORDER BY s.created_at
@@ -194,6 +202,8 @@ public class WorkflowStatusRepository {
 
 	private final String delete;
 
+	private final String park;
+
 	private final String resume;
 
 	private final String fork;
@@ -212,6 +222,7 @@ public class WorkflowStatusRepository {
 		this.completeAndNotify = schema.qualify(COMPLETE_AND_NOTIFY);
 		this.cancel = schema.qualify(CANCEL);
 		this.delete = schema.qualify(DELETE);
+		this.park = schema.qualify(PARK);
 		this.resume = schema.qualify(RESUME);
 		this.fork = schema.qualify(FORK);
 		this.channel = schema.queueChannel();
@@ -301,6 +312,15 @@ public class WorkflowStatusRepository {
 
 	private static java.sql.@Nullable Timestamp timestamp(@Nullable Instant instant) {
 		return (instant != null) ? java.sql.Timestamp.from(instant) : null;
+	}
+
+	/**
+	 * Parks a sleeping workflow: PENDING without an owner, not adopted before its wake-up
+	 * time. The adoption that resumes it does not count as a recovery attempt.
+	 * @return whether it was parked (false: not owned by this executor any more)
+	 */
+	public boolean park(String workflowId, String executorId, Instant wakeAt) {
+		return this.jdbc.sql(this.park).params(java.sql.Timestamp.from(wakeAt), workflowId, executorId).update() == 1;
 	}
 
 	/**

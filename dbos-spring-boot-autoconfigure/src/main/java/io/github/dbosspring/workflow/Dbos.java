@@ -303,6 +303,28 @@ public class Dbos {
 	}
 
 	/**
+	 * Sleeps durably inside a workflow: the wake-up time is recorded, so a workflow
+	 * recovered after a crash or restart wakes at the original time. A long sleep of a
+	 * workflow run in the background, by a queue or by recovery does not hold a thread
+	 * (see {@code dbos.sleep.park-threshold}). Outside a workflow it is a plain sleep.
+	 * @param duration how long to sleep
+	 */
+	public static void sleep(Duration duration) {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context == null) {
+			try {
+				Thread.sleep(duration.toMillis());
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw new DbosException("Interrupted while sleeping", ex);
+			}
+			return;
+		}
+		context.engine().sleep(duration);
+	}
+
+	/**
 	 * Lists dead-lettered jobs, newest first.
 	 * @param queueName only this queue, or {@code null} for all
 	 * @param limit the page size

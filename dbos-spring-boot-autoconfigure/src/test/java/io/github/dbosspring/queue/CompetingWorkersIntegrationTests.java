@@ -139,7 +139,7 @@ class CompetingWorkersIntegrationTests {
 				"--dbos.executor-id=" + executorId, "--work.mode=" + mode,
 				"--dbos.queues.jobs.concurrency=" + GLOBAL_LIMIT,
 				"--dbos.queues.jobs.worker-concurrency=" + WORKER_LIMIT, "--dbos.recovery.interval=500ms",
-				"--dbos.recovery.heartbeat-interval=300ms", "--dbos.recovery.executor-timeout=2s",
+				"--dbos.recovery.heartbeat-interval=500ms", "--dbos.recovery.executor-timeout=5s",
 				"--dbos.worker.poll-interval=200ms", "--spring.main.banner-mode=off", "--logging.level.root=WARN",
 				"--logging.level.io.github.dbosspring=INFO"));
 		args.addAll(List.of(extra));

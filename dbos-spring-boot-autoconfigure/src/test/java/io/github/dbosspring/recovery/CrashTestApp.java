@@ -33,8 +33,15 @@ import org.springframework.stereotype.Component;
  */
 @SpringBootConfiguration
 @EnableAutoConfiguration
-@Import({ CrashTestApp.CrashWorkflows.class, CrashTestApp.CrashSteps.class })
+@Import({ CrashTestApp.CrashWorkflows.class, CrashTestApp.CrashSteps.class, CrashTestApp.Bookings.class })
+@org.springframework.transaction.annotation.EnableTransactionManagement
 public class CrashTestApp {
+
+	@org.springframework.context.annotation.Bean
+	org.springframework.jdbc.datasource.DataSourceTransactionManager transactionManager(
+			javax.sql.DataSource dataSource) {
+		return new org.springframework.jdbc.datasource.DataSourceTransactionManager(dataSource);
+	}
 
 	public static final int STEPS = 5;
 
@@ -68,6 +75,17 @@ public class CrashTestApp {
 				String result = dbos.run(WorkflowOptions.withId("shared-1"), () -> workflows.run("shared-1"));
 				System.out.println("RESULT=" + result);
 			}
+			case "sleep" -> {
+				String result = dbos.start(WorkflowOptions.withId("sleeper-1"), () -> workflows.sleeper("sleeper-1"))
+					.getResult();
+				System.out.println("SLEPT " + result);
+			}
+			case "tx" -> {
+				Bookings bookings = context.getBean(Bookings.class);
+				String result = dbos.start(WorkflowOptions.withId("booking-1"), () -> bookings.book("booking-1"))
+					.getResult();
+				System.out.println("BOOKED " + result);
+			}
 			case "idle" -> Thread.sleep(Long.MAX_VALUE);
 			default -> throw new IllegalArgumentException("Unknown crash.mode " + mode);
 		}
@@ -95,6 +113,13 @@ public class CrashTestApp {
 						: (step == 3) ? ownEffect(id, step) : this.steps.effect(id, step));
 			}
 			return result.toString();
+		}
+
+		@Workflow(name = "sleeper")
+		public String sleeper(String id) {
+			String before = this.steps.effect(id, 0);
+			Dbos.sleep(java.time.Duration.ofSeconds(8));
+			return before + this.steps.effect(id, 1);
 		}
 
 		@Step
@@ -136,6 +161,61 @@ public class CrashTestApp {
 				Thread.currentThread().interrupt();
 			}
 			return "[" + step + "]";
+		}
+
+	}
+
+	/**
+	 * A workflow whose first step is {@code @Transactional} on the application's DataSource:
+	 * it writes a booking, and with {@code crash.halt-after-commit} the JVM halts right after
+	 * that transaction commits, before the step returns.
+	 */
+	@Component
+	public static class Bookings {
+
+		private final JdbcClient jdbc;
+
+		private final boolean haltAfterCommit;
+
+		private final Bookings self;
+
+		public Bookings(JdbcClient jdbc, Environment environment,
+				@org.springframework.context.annotation.Lazy Bookings self) {
+			this.jdbc = jdbc;
+			this.haltAfterCommit = environment.getProperty("crash.halt-after-commit", Boolean.class, false);
+			this.self = self;
+		}
+
+		@Workflow(name = "booking")
+		public String book(String id) {
+			long booking = this.self.insertBooking(id);
+			return "booking " + booking + " " + this.self.confirm(id);
+		}
+
+		@Step
+		@org.springframework.transaction.annotation.Transactional
+		public long insertBooking(String id) {
+			long booking = this.jdbc.sql("INSERT INTO tx_bookings (workflow_id) VALUES (?) RETURNING id")
+				.param(id)
+				.query(Long.class)
+				.single();
+			if (this.haltAfterCommit) {
+				org.springframework.transaction.support.TransactionSynchronizationManager.registerSynchronization(
+						new org.springframework.transaction.support.TransactionSynchronization() {
+							@Override
+							public void afterCommit() {
+								System.out.println("HALTING after commit");
+								System.out.flush();
+								Runtime.getRuntime().halt(137);
+							}
+						});
+			}
+			return booking;
+		}
+
+		@Step
+		public String confirm(String id) {
+			return "confirmed";
 		}
 
 	}

@@ -5,12 +5,14 @@ import io.github.dbosspring.workflow.Step;
 import org.springframework.stereotype.Component;
 
 /**
- * The steps of the {@link QueueWorker} workflow. They live on their own bean so that the
- * workflow calls them through the Spring proxy, which checkpoints each one.
+ * The step of the {@link QueueWorker} workflow. It lives on its own bean so that the
+ * workflow calls it through the Spring proxy, which checkpoints each call. Only in the
+ * {@code worker} and {@code all} roles.
  *
  * @since 0.1.0
  */
 @Component
+@ConditionalOnSampleRole(SampleRole.WORKER)
 public class QueueWorkerSteps {
 
 	private final SampleProperties properties;

@@ -1,6 +1,7 @@
 package io.github.dbosspring.sample;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Optional;
 
 import javax.sql.DataSource;
@@ -53,7 +54,11 @@ class EmbeddedDatabaseIntegrationTests {
 				assertThat(info.status()).isEqualTo(WorkflowStatus.SUCCESS);
 				assertThat(info.output()).isEqualTo("3");
 			});
-			assertThat(dbos.listSteps("survives-restart")).extracting(StepInfo::output).containsExactly("1", "2", "3");
+			assertThat(dbos.listSteps("survives-restart")).filteredOn((step) -> step.stepName().equals("step"))
+				.extracting(StepInfo::output)
+				.containsExactly("1", "2", "3");
+			assertThat(dbos.getEvent("survives-restart", WorkflowProgress.EVENT, WorkflowProgress.class, Duration.ZERO))
+				.contains(new WorkflowProgress(3, 3));
 		}
 	}
 

@@ -35,7 +35,7 @@ public class StepInterceptor implements MethodInterceptor {
 		Method method = ClassUtils.getMostSpecificMethod(invocation.getMethod(), ClassUtils.getUserClass(targetClass));
 		StepAttributes attributes = engine.getRegistry().stepAttributes(method);
 		return engine.runStep(attributes, method.getGenericReturnType(), method.getExceptionTypes(),
-				invocation::proceed);
+				invocation::proceed, method, targetClass);
 	}
 
 }

@@ -89,6 +89,24 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private static final ThreadLocal<Object> DIRECTIVE = new ThreadLocal<>();
 
+	private static final ThreadLocal<Boolean> INLINE = new ThreadLocal<>();
+
+	/** The step name under which a workflow records each durable sleep (its wake-up time). */
+	public static final String SLEEP_STEP = "DBOS.sleep";
+
+	private volatile Duration sleepParkThreshold = Duration.ofMinutes(1);
+
+	private volatile @Nullable TransactionalSteps transactionalSteps;
+
+	/**
+	 * Enables exactly-once checkpoints of {@code @Transactional} steps on the DBOS system
+	 * database (the checkpoint is written in the step's transaction).
+	 * @param transactionalSteps the lookup of such steps
+	 */
+	public void setTransactionalSteps(@Nullable TransactionalSteps transactionalSteps) {
+		this.transactionalSteps = transactionalSteps;
+	}
+
 	private final WorkflowStatusRepository workflows;
 
 	private final StepOutputRepository steps;
@@ -545,8 +563,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 */
 	public boolean runJob(Queue queue, ClaimedJob job, java.util.concurrent.Executor pool, Runnable onFinish) {
 		Optional<WorkflowMethod> workflow = this.registry.find(job.workflowName());
-		CompletableFuture<Void> slot = new CompletableFuture<>();
-		if (workflow.isEmpty() || this.running.putIfAbsent(job.workflowId(), slot) != null) {
+		if (workflow.isEmpty()) {
 			// cannot happen for a job claimed by name; if it does, recovery takes it back later
 			onFinish.run();
 			return false;
@@ -555,6 +572,12 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		JobAttempt attempt = new JobAttempt(queue, job.attempt(), maxAttempts, job.deadline());
 		try {
 			pool.execute(() -> {
+				CompletableFuture<Void> slot = new CompletableFuture<>();
+				CompletableFuture<Void> previous;
+				// the previous attempt's thread may still be unwinding after it put the job back
+				while ((previous = this.running.putIfAbsent(job.workflowId(), slot)) != null) {
+					previous.join();
+				}
 				try {
 					invokeStored(workflow.get(), job.workflowId(), job.inputs(), attempt);
 				}
@@ -572,7 +595,6 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			return true;
 		}
 		catch (RejectedExecutionException ex) {
-			release(job.workflowId(), slot);
 			onFinish.run();
 			logger.info("Job '" + job.workflowId() + "' was left PENDING for recovery: this worker is stopping");
 			return false;
@@ -725,6 +747,103 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 				logger.debug("Could not record the progress of workflow '" + context.workflowId() + "'", ex);
 			}
 		}
+	}
+
+	// ------------------------------------------------------------------ durable sleep
+
+	/**
+	 * Sleeps durably: the wake-up time is recorded as a step, so a workflow recovered after
+	 * a crash wakes at the original time, not a full sleep after the restart. A sleep longer
+	 * than the park threshold of a workflow run by the engine (background, queued,
+	 * recovered) releases its thread: the workflow is parked (PENDING without an owner,
+	 * not before its wake-up time) and resumed by a live executor of its application
+	 * version within {@code dbos.recovery.interval} of that time.
+	 * @param duration how long to sleep
+	 */
+	public void sleep(Duration duration) {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context == null || context.inStep()) {
+			sleepPlainly(duration);
+			return;
+		}
+		int stepId = context.nextStepId();
+		StepInfo recorded = context.recorded(stepId);
+		long wakeAt;
+		if (recorded != null) {
+			checkStepName(context, stepId, recorded, SLEEP_STEP);
+			Long recordedWakeAt = (Long) this.serializer.deserialize(recorded.output(), Long.class);
+			wakeAt = (recordedWakeAt != null) ? recordedWakeAt : 0L;
+		}
+		else {
+			checkBoundary(context);
+			wakeAt = System.currentTimeMillis() + duration.toMillis();
+			boolean written;
+			try {
+				written = this.steps.insert(context.workflowId(), this.executorId, stepId, SLEEP_STEP,
+						Long.toString(wakeAt), Long.class.getName(), null, null, null, 0);
+			}
+			catch (DataAccessException ex) {
+				throw abandon(context, "could not record its sleep (" + ex.getMessage() + ")");
+			}
+			if (!written && this.steps.find(context.workflowId(), stepId).isEmpty()) {
+				throw abandon(context, "this executor no longer owns it; its sleep was not recorded");
+			}
+		}
+		long remaining = wakeAt - System.currentTimeMillis();
+		if (remaining <= 0) {
+			return;
+		}
+		if (context.isParkable() && remaining > this.sleepParkThreshold.toMillis()) {
+			boolean parked;
+			try {
+				parked = this.workflows.park(context.workflowId(), this.executorId, java.time.Instant.ofEpochMilli(wakeAt));
+			}
+			catch (DataAccessException ex) {
+				throw abandon(context, "could not park it (" + ex.getMessage() + ")");
+			}
+			context.abandon();
+			throw new WorkflowAbandonedException(context.workflowId(), parked
+					? "it sleeps until " + java.time.Instant.ofEpochMilli(wakeAt) + " without holding a thread (parked)"
+					: "this executor no longer owns it");
+		}
+		long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(remaining);
+		while (true) {
+			long left = deadline - System.nanoTime();
+			if (left <= 0) {
+				return;
+			}
+			try {
+				Thread.sleep(Math.min(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left) + 1, 1000));
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				throw abandon(context, "interrupted while sleeping");
+			}
+			// a cancel, a timeout or a shutdown ends the sleep early
+			checkBoundary(context);
+			if (this.workflows.find(context.workflowId()).map((info) -> info.status() != WorkflowStatus.PENDING)
+				.orElse(true)) {
+				throw abandon(context, "it was cancelled while sleeping");
+			}
+		}
+	}
+
+	private static void sleepPlainly(Duration duration) {
+		try {
+			Thread.sleep(duration.toMillis());
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new DbosException("Interrupted while sleeping", ex);
+		}
+	}
+
+	/**
+	 * Sleeps longer than this release their thread when the workflow runs on the engine.
+	 * @param threshold the park threshold
+	 */
+	public void setSleepParkThreshold(Duration threshold) {
+		this.sleepParkThreshold = threshold;
 	}
 
 	// ------------------------------------------------------------------ events
@@ -1029,6 +1148,15 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 */
 	public @Nullable Object runStep(StepAttributes attributes, Type returnType, Class<?>[] declaredExceptions,
 			Invocation body) throws Throwable {
+		return runStep(attributes, returnType, declaredExceptions, body, null, null);
+	}
+
+	/**
+	 * Runs a step method; a {@code @Transactional} one on the DBOS system database writes
+	 * its checkpoint inside its own transaction.
+	 */
+	@Nullable Object runStep(StepAttributes attributes, Type returnType, Class<?>[] declaredExceptions,
+			Invocation body, @Nullable Method method, @Nullable Class<?> targetClass) throws Throwable {
 		WorkflowExecutionContext context = WorkflowExecutionContext.current();
 		if (context == null || context.inStep()) {
 			// outside a workflow, or nested in another step (checkpointed with it)
@@ -1041,12 +1169,113 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			return replay(context, recorded, returnType, declaredExceptions);
 		}
 		checkBoundary(context);
+		TransactionalSteps transactional = this.transactionalSteps;
+		TransactionalSteps.TransactionalStep transaction = (transactional != null && method != null
+				&& targetClass != null) ? transactional.find(method, targetClass) : null;
 		context.enterStep(stepId);
 		try {
+			if (transaction != null) {
+				return runTransactionalStep(context, stepId, attributes, returnType, declaredExceptions, body,
+						transaction);
+			}
 			return runAndCheckpoint(context, stepId, attributes, returnType, declaredExceptions, body);
 		}
 		finally {
 			context.exitStep();
+		}
+	}
+
+	/**
+	 * Runs a transactional step in a transaction of its own definition and writes its
+	 * checkpoint in that transaction before the commit: the step's writes and its checkpoint
+	 * commit together, so after a crash at any moment the step has committed once. A
+	 * failure that rolls the transaction back is recorded afterwards, as for any step.
+	 */
+	private @Nullable Object runTransactionalStep(WorkflowExecutionContext context, int stepId,
+			StepAttributes attributes, Type returnType, Class<?>[] declaredExceptions, Invocation body,
+			TransactionalSteps.TransactionalStep transaction) throws Throwable {
+		long startedAt = System.nanoTime();
+		for (int attempt = 1;; attempt++) {
+			Object[] outcome;
+			Throwable failure;
+			try {
+				outcome = transaction.template().execute((status) -> {
+					Object result = null;
+					Throwable thrown = null;
+					try {
+						result = body.proceed();
+					}
+					catch (Throwable ex) {
+						thrown = ex;
+					}
+					if (thrown != null && (transaction.attribute().rollbackOn(thrown) || status.isRollbackOnly())) {
+						status.setRollbackOnly();
+						return new Object[] { "rolled-back", thrown };
+					}
+					String output = null;
+					if (thrown == null) {
+						try {
+							output = serializeValue(result, "the output of step '" + attributes.name()
+									+ "' in workflow '" + context.workflowId() + "'");
+						}
+						catch (DbosException ex) {
+							status.setRollbackOnly();
+							return new Object[] { "rolled-back", ex };
+						}
+					}
+					boolean written = this.steps.insertInCallerTransaction(context.workflowId(), this.executorId,
+							stepId, attributes.name(), output, (result != null) ? result.getClass().getName() : null,
+							(thrown != null) ? thrown.getClass().getName() : null,
+							(thrown != null) ? thrown.getMessage() : null, (System.nanoTime() - startedAt) / 1e9);
+					if (!written) {
+						status.setRollbackOnly();
+						return new Object[] { "not-owned", null };
+					}
+					return new Object[] { "committed", thrown, result };
+				});
+				failure = (outcome != null) ? (Throwable) outcome[1] : null;
+			}
+			catch (org.springframework.transaction.TransactionException | DataAccessException ex) {
+				// the commit failed: neither the step's writes nor its checkpoint are recorded
+				outcome = new Object[] { "rolled-back", ex };
+				failure = ex;
+			}
+			String state = (outcome != null) ? (String) outcome[0] : "rolled-back";
+			if ("committed".equals(state)) {
+				if (failure != null) {
+					throw failure;
+				}
+				return outcome[2];
+			}
+			if ("not-owned".equals(state)) {
+				Optional<StepInfo> existing = this.steps.find(context.workflowId(), stepId);
+				if (existing.isEmpty()) {
+					throw abandon(context, "this executor no longer owns it; transactional step '" + attributes.name()
+							+ "' was rolled back");
+				}
+				return replay(context, existing.get(), returnType, declaredExceptions);
+			}
+			if (failure instanceof WorkflowAbandonedException abandoned) {
+				context.abandon();
+				throw abandoned;
+			}
+			if (interruptedByShutdown(failure)) {
+				throw abandon(context, "step '" + attributes.name() + "' was interrupted by the shutdown");
+			}
+			if (attempt < attributes.maxAttempts() && attributes.isRetryable(failure)) {
+				try {
+					Thread.sleep(attributes.delayBeforeRetry(attempt).toMillis());
+				}
+				catch (InterruptedException interrupted) {
+					Thread.currentThread().interrupt();
+					throw abandon(context, "interrupted while waiting to retry step '" + attributes.name() + "'");
+				}
+				checkBoundary(context);
+				continue;
+			}
+			// rolled back for good: record the failure outside the transaction
+			return checkpoint(context, stepId, attributes.name(), null, failure, null, startedAt, returnType,
+					declaredExceptions);
 		}
 	}
 
@@ -1295,11 +1524,13 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 				String inputs = serializeArguments(workflow, args);
 				java.time.Instant startDeadline = deadline.resolve();
 				if (this.workflows.insertPending(newWorkflow(workflow, workflowId, inputs, parentId, deadline))) {
+					INLINE.set(Boolean.TRUE);
 					return execute(workflow, workflowId, Map.of(), body, null, startDeadline,
 							deadline.owner(workflowId, startDeadline));
 				}
 				WorkflowInfo existing = findExisting(workflowId, workflow);
 				if (existing.status() == WorkflowStatus.PENDING && this.executorId.equals(existing.executorId())) {
+					INLINE.set(Boolean.TRUE);
 					return execute(workflow, workflowId, recordedSteps(workflowId), body, null, existing.deadline(),
 							workflowId);
 				}
@@ -1457,7 +1688,10 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	private void logFailure(String workflowId, Throwable failure) {
 		boolean recorded;
 		try {
-			recorded = this.workflows.find(workflowId).map((info) -> info.status().isTerminal()).orElse(false);
+			// an outcome, or a failed job attempt put back on its queue
+			recorded = this.workflows.find(workflowId)
+				.map((info) -> info.status().isTerminal() || info.status() == WorkflowStatus.ENQUEUED)
+				.orElse(false);
 		}
 		catch (RuntimeException ex) {
 			recorded = false;
@@ -1478,6 +1712,9 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			@Nullable String deadlineOwner) throws Throwable {
 		WorkflowExecutionContext context = new WorkflowExecutionContext(this, workflowId, workflow, recorded);
 		context.setJob(job);
+		// a workflow run on the caller's thread holds it while it sleeps; one run by the engine may park
+		context.setParkable(INLINE.get() == null);
+		INLINE.remove();
 		context.setDeadline(deadline, (deadlineOwner != null) ? deadlineOwner : workflowId);
 		if (this.shuttingDown) {
 			throw abandon(context, "this process is shutting down");

@@ -112,6 +112,16 @@ public final class WorkflowExecutionContext {
 		return (this.parent != null) ? this.parent.job() : this.job;
 	}
 
+	private boolean parkable;
+
+	boolean isParkable() {
+		return (this.parent != null) ? this.parent.isParkable() : this.parkable;
+	}
+
+	void setParkable(boolean parkable) {
+		this.parkable = parkable;
+	}
+
 	void setJob(@Nullable JobAttempt job) {
 		this.job = job;
 	}
