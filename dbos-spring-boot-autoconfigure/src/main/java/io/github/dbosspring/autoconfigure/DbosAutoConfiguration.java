@@ -263,6 +263,18 @@ public final class DbosAutoConfiguration {
 						properties.getShutdown().getTimeout()));
 	}
 
+	@Bean
+	@ConditionalOnMissingBean
+	@ConditionalOnBooleanProperty(name = "dbos.scheduler.enabled", matchIfMissing = true)
+	io.github.dbosspring.schedule.WorkflowScheduler dbosWorkflowScheduler(WorkflowEngine engine,
+			WorkflowStatusRepository workflows, DbosProperties properties) {
+		java.util.List<io.github.dbosspring.schedule.WorkflowScheduler.Schedule> schedules = new java.util.ArrayList<>();
+		properties.getSchedules()
+			.forEach((name, schedule) -> schedules.add(new io.github.dbosspring.schedule.WorkflowScheduler.Schedule(name,
+					schedule.getCron(), schedule.getZone(), schedule.getQueue(), schedule.isBackfill())));
+		return new io.github.dbosspring.schedule.WorkflowScheduler(engine, workflows, schedules);
+	}
+
 	/**
 	 * The queue worker of this process, unless {@code dbos.worker.enabled=false}.
 	 */

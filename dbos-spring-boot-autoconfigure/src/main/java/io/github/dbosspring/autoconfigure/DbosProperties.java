@@ -69,6 +69,14 @@ public class DbosProperties implements InitializingBean {
 
 	private final Sleep sleep = new Sleep();
 
+	private final Scheduler scheduler = new Scheduler();
+
+	/**
+	 * Scheduled workflows declared in properties, by workflow name (use brackets for names
+	 * with dots: {@code dbos.schedules.[Reports.nightly].cron}).
+	 */
+	private final java.util.Map<String, Schedule> schedules = new java.util.LinkedHashMap<>();
+
 	@Override
 	public void afterPropertiesSet() {
 		try {
@@ -104,6 +112,19 @@ public class DbosProperties implements InitializingBean {
 			throw new InvalidConfigurationPropertyValueException("dbos.sleep.park-threshold", this.sleep.parkThreshold,
 					"must not be negative");
 		}
+		this.schedules.forEach((name, schedule) -> {
+			String property = "dbos.schedules.[" + name + "].cron";
+			if (schedule.cron == null || schedule.cron.isBlank()) {
+				throw new InvalidConfigurationPropertyValueException(property, schedule.cron,
+						"a schedule needs a cron expression");
+			}
+			try {
+				org.springframework.scheduling.support.CronExpression.parse(schedule.cron);
+			}
+			catch (IllegalArgumentException ex) {
+				throw new InvalidConfigurationPropertyValueException(property, schedule.cron, ex.getMessage());
+			}
+		});
 		positive("dbos.worker.concurrency", this.worker.concurrency);
 		positive("dbos.worker.claim-batch-size", this.worker.claimBatchSize);
 		positive("dbos.worker.poll-interval", this.worker.pollInterval.toMillis());
@@ -131,6 +152,14 @@ public class DbosProperties implements InitializingBean {
 
 	public boolean isEnabled() {
 		return this.enabled;
+	}
+
+	public Scheduler getScheduler() {
+		return this.scheduler;
+	}
+
+	public java.util.Map<String, Schedule> getSchedules() {
+		return this.schedules;
 	}
 
 	public Sleep getSleep() {
@@ -464,6 +493,86 @@ public class DbosProperties implements InitializingBean {
 
 		public void setStepOrder(int stepOrder) {
 			this.stepOrder = stepOrder;
+		}
+
+	}
+
+	/**
+	 * The scheduler of cron-scheduled workflows.
+	 */
+	public static class Scheduler {
+
+		/**
+		 * Whether this process starts scheduled workflows at their ticks (each tick runs
+		 * once across all processes either way).
+		 */
+		private boolean enabled = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
+	/**
+	 * A workflow schedule declared in properties (like {@code @WorkflowSchedule}).
+	 */
+	public static class Schedule {
+
+		/**
+		 * A Spring cron expression with seconds.
+		 */
+		private @Nullable String cron;
+
+		/**
+		 * The zone the cron expression is read in; unset for UTC.
+		 */
+		private String zone = "";
+
+		/**
+		 * The queue to enqueue each tick on; unset to start it directly.
+		 */
+		private String queue = "";
+
+		/**
+		 * Whether ticks missed while no process ran are run at the next start.
+		 */
+		private boolean backfill;
+
+		public @Nullable String getCron() {
+			return this.cron;
+		}
+
+		public void setCron(@Nullable String cron) {
+			this.cron = cron;
+		}
+
+		public String getZone() {
+			return this.zone;
+		}
+
+		public void setZone(String zone) {
+			this.zone = zone;
+		}
+
+		public String getQueue() {
+			return this.queue;
+		}
+
+		public void setQueue(String queue) {
+			this.queue = queue;
+		}
+
+		public boolean isBackfill() {
+			return this.backfill;
+		}
+
+		public void setBackfill(boolean backfill) {
+			this.backfill = backfill;
 		}
 
 	}

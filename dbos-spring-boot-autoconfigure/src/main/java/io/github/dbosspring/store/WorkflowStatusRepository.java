@@ -407,6 +407,30 @@ public class WorkflowStatusRepository {
 		return (age.isEmpty()) ? Optional.empty() : Optional.ofNullable(age.get(0));
 	}
 
+	/**
+	 * The last recorded tick of a scheduled workflow, from the IDs of its ticks
+	 * ({@code sched:<name>:<tick>}).
+	 * @param workflowName the workflow
+	 * @return the tick, or {@code null} if none is recorded
+	 */
+	public @Nullable Instant lastScheduledTick(String workflowName) {
+		String prefix = "sched:" + workflowName + ":";
+		List<String> ids = this.jdbc.sql("SELECT workflow_id FROM " + this.schema.name() + ".workflow_status "
+				+ "WHERE workflow_name = ? AND left(workflow_id, ?) = ? ORDER BY created_at DESC LIMIT 1")
+			.params(workflowName, prefix.length(), prefix)
+			.query(String.class)
+			.list();
+		if (ids.isEmpty()) {
+			return null;
+		}
+		try {
+			return Instant.parse(ids.get(0).substring(prefix.length()));
+		}
+		catch (RuntimeException ex) {
+			return null;
+		}
+	}
+
 	public List<WorkflowInfo> list(WorkflowQuery query) {
 		StringBuilder sql = new StringBuilder("SELECT ").append(COLUMNS)
 			.append(" FROM ")

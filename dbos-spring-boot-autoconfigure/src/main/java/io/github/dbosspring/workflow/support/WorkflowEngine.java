@@ -341,6 +341,34 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	}
 
 	/**
+	 * Starts a workflow of this application in the background by its method, under the
+	 * given ID (idempotent: an existing ID is not started again).
+	 * @param workflow the workflow
+	 * @param workflowId the ID
+	 * @param args the arguments
+	 * @return a handle
+	 */
+	public WorkflowHandle<?> startByName(WorkflowMethod workflow, String workflowId, @Nullable Object[] args) {
+		Object bean = (workflow.beanName() != null) ? this.beanFactory.getBean(workflow.beanName())
+				: this.beanFactory.getBean(workflow.userClass());
+		Method method = AopUtils.selectInvocableMethod(workflow.method(), bean.getClass());
+		ReflectionUtils.makeAccessible(method);
+		try {
+			return start(WorkflowOptions.withId(workflowId), () -> method.invoke(bean, args));
+		}
+		catch (InvocationTargetException ex) {
+			throw new DbosException("Could not start '" + workflowId + "': " + ex.getTargetException(),
+					ex.getTargetException());
+		}
+		catch (RuntimeException ex) {
+			throw ex;
+		}
+		catch (Exception ex) {
+			throw new DbosException("Could not start '" + workflowId + "': " + ex, ex);
+		}
+	}
+
+	/**
 	 * Enqueues several workflow calls in one transaction (the caller's, if there is one):
 	 * all of them or none.
 	 * @param options the options of each call
