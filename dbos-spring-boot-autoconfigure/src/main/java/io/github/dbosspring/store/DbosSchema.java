@@ -33,6 +33,15 @@ public record DbosSchema(String name) {
 	 * The notification channel on which enqueues and freed queue capacity are announced.
 	 * @return the channel name (a PostgreSQL identifier)
 	 */
+	public String waitChannel() {
+		String channel = "dbos_wait_" + this.name;
+		return (channel.length() <= 63) ? channel : "dbos_wait_" + Integer.toHexString(this.name.hashCode());
+	}
+
+	/**
+	 * The notification channel on which enqueues and freed queue capacity are announced.
+	 * @return the channel name (a PostgreSQL identifier)
+	 */
 	public String queueChannel() {
 		String channel = "dbos_queue_" + this.name;
 		return (channel.length() <= 63) ? channel : "dbos_queue_" + Integer.toHexString(this.name.hashCode());

@@ -29,9 +29,12 @@ public class WorkflowEventRepository {
 					WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING')
 				ON CONFLICT (workflow_id, step_id) DO NOTHING
 				RETURNING workflow_id)
-			INSERT INTO %s.workflow_events (workflow_id, key, value)
-			SELECT workflow_id, ?, ? FROM checkpoint
-			ON CONFLICT (workflow_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = clock_timestamp()""";
+			, upserted AS (
+				INSERT INTO %s.workflow_events (workflow_id, key, value)
+				SELECT workflow_id, ?, ? FROM checkpoint
+				ON CONFLICT (workflow_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = clock_timestamp()
+				RETURNING workflow_id, key)
+			SELECT count(*) FROM upserted u, pg_notify(?, md5(u.workflow_id || chr(1) || u.key))""";
 
 	private static final String SELECT_ONE = """
 			SELECT value FROM %s.workflow_events WHERE workflow_id = ? AND key = ?""";
@@ -41,6 +44,8 @@ public class WorkflowEventRepository {
 
 	private final JdbcClient jdbc;
 
+	private final String channel;
+
 	private final String setWithCheckpoint;
 
 	private final String selectOne;
@@ -49,6 +54,7 @@ public class WorkflowEventRepository {
 
 	public WorkflowEventRepository(DataSource dataSource, DbosSchema schema) {
 		this.jdbc = JdbcClient.create(dataSource);
+		this.channel = schema.waitChannel();
 		this.setWithCheckpoint = schema.qualify(SET_WITH_CHECKPOINT);
 		this.selectOne = schema.qualify(SELECT_ONE);
 		this.selectAll = schema.qualify(SELECT_ALL);
@@ -62,8 +68,9 @@ public class WorkflowEventRepository {
 	public boolean setWithCheckpoint(String workflowId, String executorId, int stepId, String stepName, String key,
 			@Nullable String value) {
 		return this.jdbc.sql(this.setWithCheckpoint)
-			.params(workflowId, stepId, stepName, workflowId, executorId, key, value)
-			.update() == 1;
+			.params(workflowId, stepId, stepName, workflowId, executorId, key, value, this.channel)
+			.query(Long.class)
+			.single() == 1;
 	}
 
 	/**

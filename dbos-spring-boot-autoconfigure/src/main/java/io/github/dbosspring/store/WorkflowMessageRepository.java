@@ -15,10 +15,14 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  */
 public class WorkflowMessageRepository {
 
+	// announces the message to a receiver waiting on its workflow and topic
 	private static final String SEND = """
-			INSERT INTO %s.workflow_messages (destination_id, topic, message, idempotency_key)
-			VALUES (?, ?, ?, ?)
-			ON CONFLICT (destination_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING""";
+			WITH sent AS (
+				INSERT INTO %s.workflow_messages (destination_id, topic, message, idempotency_key)
+				VALUES (?, ?, ?, ?)
+				ON CONFLICT (destination_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+				RETURNING destination_id, topic)
+			SELECT count(*) FROM sent s, pg_notify(?, md5(s.destination_id || chr(1) || s.topic))""";
 
 	// One statement, so one commit: the oldest unconsumed message of the topic is marked
 	// consumed and the step checkpoint that records it as received is written together, or
@@ -47,12 +51,15 @@ public class WorkflowMessageRepository {
 
 	private final JdbcClient jdbc;
 
+	private final String channel;
+
 	private final String send;
 
 	private final String receive;
 
 	public WorkflowMessageRepository(DataSource dataSource, DbosSchema schema) {
 		this.jdbc = JdbcClient.create(dataSource);
+		this.channel = schema.waitChannel();
 		this.send = schema.qualify(SEND);
 		this.receive = schema.qualify(RECEIVE_WITH_CHECKPOINT);
 	}
@@ -63,7 +70,10 @@ public class WorkflowMessageRepository {
 	 * that workflow before)
 	 */
 	public boolean send(String destinationId, String topic, @Nullable String message, @Nullable String idempotencyKey) {
-		return this.jdbc.sql(this.send).params(destinationId, topic, message, idempotencyKey).update() == 1;
+		return this.jdbc.sql(this.send)
+			.params(destinationId, topic, message, idempotencyKey, this.channel)
+			.query(Long.class)
+			.single() == 1;
 	}
 
 	/**

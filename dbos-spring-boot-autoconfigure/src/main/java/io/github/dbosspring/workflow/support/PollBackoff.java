@@ -21,8 +21,28 @@ public final class PollBackoff {
 	 * @throws InterruptedException if the thread is interrupted while sleeping
 	 */
 	public void pause(long remainingNanos) throws InterruptedException {
-		Thread.sleep(Math.min(this.pauseMillis, TimeUnit.NANOSECONDS.toMillis(remainingNanos) + 1));
+		Thread.sleep(next(remainingNanos));
+	}
+
+	/**
+	 * Waits for the next pause or until the waiter is signalled, at most until the deadline.
+	 * @param remainingNanos time left until the deadline
+	 * @param waiter woken early by a notification
+	 * @throws InterruptedException if the thread is interrupted while waiting
+	 */
+	public void pause(long remainingNanos, WaitNotifications.@org.jspecify.annotations.Nullable Waiter waiter)
+			throws InterruptedException {
+		if (waiter == null) {
+			pause(remainingNanos);
+			return;
+		}
+		waiter.await(next(remainingNanos));
+	}
+
+	private long next(long remainingNanos) {
+		long pause = Math.min(this.pauseMillis, TimeUnit.NANOSECONDS.toMillis(remainingNanos) + 1);
 		this.pauseMillis = Math.min(this.pauseMillis * 2, MAX_PAUSE_MILLIS);
+		return pause;
 	}
 
 }

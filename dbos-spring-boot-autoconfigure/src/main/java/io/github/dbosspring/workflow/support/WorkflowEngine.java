@@ -98,6 +98,16 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private volatile @Nullable TransactionalSteps transactionalSteps;
 
+	private volatile WaitNotifications waitNotifications = new WaitNotifications(null, "none");
+
+	/**
+	 * Wakes getEvent and recv waits by notification (they poll otherwise).
+	 * @param waitNotifications the notifications
+	 */
+	public void setWaitNotifications(WaitNotifications waitNotifications) {
+		this.waitNotifications = waitNotifications;
+	}
+
 	/**
 	 * Enables exactly-once checkpoints of {@code @Transactional} steps on the DBOS system
 	 * database (the checkpoint is written in the step's transaction).
@@ -946,6 +956,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	private Optional<?> awaitEvent(String workflowId, String key, Type type, Duration timeout) {
 		long deadline = System.nanoTime() + timeout.toNanos();
 		PollBackoff backoff = new PollBackoff();
+		try (WaitNotifications.Waiter waiter = (timeout.isZero()) ? null
+				: this.waitNotifications.register(workflowId, key)) {
 		while (true) {
 			Optional<String> value = this.events.find(workflowId, key);
 			if (value.isPresent()) {
@@ -956,13 +968,14 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 				return Optional.empty();
 			}
 			try {
-				backoff.pause(remaining);
+				backoff.pause(remaining, waiter);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 				throw new DbosException("Interrupted while waiting for event '" + key + "' of workflow '"
 						+ workflowId + "'", ex);
 			}
+		}
 		}
 	}
 
@@ -1047,6 +1060,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 		long deadline = System.nanoTime() + timeout.toNanos();
 		PollBackoff backoff = new PollBackoff();
+		try (WaitNotifications.Waiter waiter = this.waitNotifications.register(context.workflowId(), topic)) {
 		while (true) {
 			checkBoundary(context);
 			Optional<String> received;
@@ -1076,12 +1090,13 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 				return Optional.empty();
 			}
 			try {
-				backoff.pause(remaining);
+				backoff.pause(remaining, waiter);
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
 				throw abandon(context, "interrupted while waiting on topic '" + topic + "'");
 			}
+		}
 		}
 	}
 
@@ -2057,6 +2072,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 		this.pool.shutdownNow();
 		this.stepPool.shutdownNow();
+		this.waitNotifications.stop();
 		for (java.util.concurrent.Executor executor : this.jobExecutors) {
 			if (executor instanceof ExecutorService service) {
 				service.shutdownNow();
