@@ -93,6 +93,7 @@ public class WorkflowStatusRepository {
 			events AS (DELETE FROM %s.workflow_events WHERE workflow_id IN (SELECT workflow_id FROM tree)),
 			messages AS (DELETE FROM %s.workflow_messages WHERE destination_id IN (SELECT workflow_id FROM tree)),
 			attempts AS (DELETE FROM %s.workflow_attempts WHERE workflow_id IN (SELECT workflow_id FROM tree)),
+			streams AS (DELETE FROM %s.workflow_streams WHERE workflow_id IN (SELECT workflow_id FROM tree)),
 			deleted AS (DELETE FROM %s.workflow_status WHERE workflow_id IN (SELECT workflow_id FROM tree)
 				RETURNING workflow_id)
 			SELECT count(*) FROM deleted""";

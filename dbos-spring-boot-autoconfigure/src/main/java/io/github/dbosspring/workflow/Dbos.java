@@ -325,6 +325,46 @@ public class Dbos {
 	}
 
 	/**
+	 * Appends a value to a stream of the calling workflow; readers see it at once. Recorded
+	 * as a step, so a re-executed workflow does not append it again.
+	 * @param key the stream
+	 * @param value the value
+	 */
+	public static void writeStream(String key, @Nullable Object value) {
+		requireContext("writeStream").engine().writeStream(key, value, false);
+	}
+
+	/**
+	 * Closes a stream of the calling workflow: readers end after its last value.
+	 * @param key the stream
+	 */
+	public static void closeStream(String key) {
+		requireContext("closeStream").engine().writeStream(key, null, true);
+	}
+
+	private static WorkflowExecutionContext requireContext(String operation) {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context == null) {
+			throw new IllegalStateException("Dbos." + operation + "(...) must be called from a workflow's code");
+		}
+		return context;
+	}
+
+	/**
+	 * Reads a workflow's stream as values arrive (from any process): the stream blocks for
+	 * the next value and ends when the stream is closed or the workflow has completed.
+	 * @param workflowId the writing workflow
+	 * @param key the stream
+	 * @param type the type of the values
+	 * @return the values in the order written
+	 */
+	public <T> java.util.stream.Stream<T> readStream(String workflowId, String key, Class<T> type) {
+		java.util.Iterator<T> iterator = this.engine.readStream(workflowId, key, type);
+		return java.util.stream.StreamSupport.stream(
+				java.util.Spliterators.spliteratorUnknownSize(iterator, java.util.Spliterator.ORDERED), false);
+	}
+
+	/**
 	 * Lists dead-lettered jobs, newest first.
 	 * @param queueName only this queue, or {@code null} for all
 	 * @param limit the page size

@@ -988,6 +988,144 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		return this.events.findAll(workflowId);
 	}
 
+	// ------------------------------------------------------------------ streams
+
+	/** The step name under which a workflow records each value it writes to a stream. */
+	public static final String WRITE_STREAM_STEP = "DBOS.writeStream";
+
+	/** The step name under which a workflow records closing a stream. */
+	public static final String CLOSE_STREAM_STEP = "DBOS.closeStream";
+
+	private volatile io.github.dbosspring.store.@Nullable WorkflowStreamRepository streams;
+
+	public void setStreams(io.github.dbosspring.store.WorkflowStreamRepository streams) {
+		this.streams = streams;
+	}
+
+	/**
+	 * Appends a value to a stream of the calling workflow (or closes it), recorded as a step
+	 * in the same statement: a re-executed workflow does not append it again.
+	 * @param key the stream
+	 * @param value the value, or {@code null} with {@code close}
+	 * @param close whether this closes the stream
+	 */
+	public void writeStream(String key, @Nullable Object value, boolean close) {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		String stepName = close ? CLOSE_STREAM_STEP : WRITE_STREAM_STEP;
+		if (context == null || context.inStep()) {
+			throw new IllegalStateException("Dbos." + (close ? "closeStream" : "writeStream") + "(\"" + key
+					+ "\", ...) must be called from a workflow's code, not outside a workflow or inside a step");
+		}
+		int stepId = context.nextStepId();
+		StepInfo recorded = context.recorded(stepId);
+		if (recorded != null) {
+			checkStepName(context, stepId, recorded, stepName);
+			return;
+		}
+		checkBoundary(context);
+		String text = close ? null
+				: serializeValue(value, "a value of stream '" + key + "' of workflow '" + context.workflowId() + "'");
+		boolean written;
+		try {
+			written = requireStreams().appendWithCheckpoint(context.workflowId(), this.executorId, stepId, stepName,
+					key, text, close);
+		}
+		catch (DataAccessException ex) {
+			throw abandon(context, "could not write to stream '" + key + "' (" + ex.getMessage() + ")");
+		}
+		if (!written && this.steps.find(context.workflowId(), stepId).isEmpty()) {
+			throw abandon(context, "this executor no longer owns it; stream '" + key + "' was not written");
+		}
+	}
+
+	private io.github.dbosspring.store.WorkflowStreamRepository requireStreams() {
+		io.github.dbosspring.store.WorkflowStreamRepository repository = this.streams;
+		if (repository == null) {
+			throw new IllegalStateException("Streams are not configured");
+		}
+		return repository;
+	}
+
+	/**
+	 * Reads a workflow's stream as values arrive: the iterator blocks until the next value,
+	 * and ends when the stream is closed or the workflow has completed.
+	 * @param workflowId the writing workflow
+	 * @param key the stream
+	 * @param type the type to read the values as
+	 * @return the values, in the order written
+	 */
+	public <T> java.util.Iterator<T> readStream(String workflowId, String key, Class<T> type) {
+		io.github.dbosspring.store.WorkflowStreamRepository repository = requireStreams();
+		return new java.util.Iterator<>() {
+
+			private final java.util.ArrayDeque<T> buffer = new java.util.ArrayDeque<>();
+
+			private int next;
+
+			private boolean done;
+
+			@Override
+			public boolean hasNext() {
+				if (!this.buffer.isEmpty()) {
+					return true;
+				}
+				if (this.done) {
+					return false;
+				}
+				PollBackoff backoff = new PollBackoff();
+				try (WaitNotifications.Waiter waiter = WorkflowEngine.this.waitNotifications.register(workflowId,
+						"stream:" + key)) {
+					while (true) {
+						if (fill()) {
+							return !this.buffer.isEmpty();
+						}
+						boolean ended = WorkflowEngine.this.workflows.find(workflowId)
+							.map((info) -> info.status().isTerminal())
+							.orElse(true);
+						if (ended) {
+							// a last look: values written just before the end
+							fill();
+							this.done = true;
+							return !this.buffer.isEmpty();
+						}
+						backoff.pause(Long.MAX_VALUE, waiter);
+					}
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+					throw new DbosException("Interrupted while reading stream '" + key + "' of workflow '"
+							+ workflowId + "'", ex);
+				}
+			}
+
+			/** Reads what is there; returns whether there was something new (or the end). */
+			private boolean fill() {
+				boolean any = false;
+				for (io.github.dbosspring.store.WorkflowStreamRepository.StreamRow row : repository.read(workflowId,
+						key, this.next)) {
+					this.next = row.seq() + 1;
+					any = true;
+					if (row.closed()) {
+						this.done = true;
+						break;
+					}
+					this.buffer.add(type.cast(WorkflowEngine.this.serializer.deserialize(row.value(), type)));
+				}
+				return any;
+			}
+
+			@Override
+			public T next() {
+				if (!hasNext()) {
+					throw new java.util.NoSuchElementException("Stream '" + key + "' of workflow '" + workflowId
+							+ "' has ended");
+				}
+				return this.buffer.poll();
+			}
+
+		};
+	}
+
 	// ------------------------------------------------------------------ messages
 
 	/** The step name under which a workflow records each {@code recv}. */

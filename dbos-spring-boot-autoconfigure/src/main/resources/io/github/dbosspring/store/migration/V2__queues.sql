@@ -51,3 +51,14 @@ CREATE TABLE queue_partitions (
     last_started_at  timestamptz NOT NULL,
     PRIMARY KEY (queue_name, partition_key)
 );
+
+-- streams written by workflows (values in order, then a closing row), read by anyone
+CREATE TABLE workflow_streams (
+    workflow_id  text        NOT NULL,
+    key          text        NOT NULL,
+    seq          integer     NOT NULL,
+    value        text,
+    closed       boolean     NOT NULL DEFAULT false,
+    created_at   timestamptz NOT NULL DEFAULT clock_timestamp(),
+    PRIMARY KEY (workflow_id, key, seq)
+);
