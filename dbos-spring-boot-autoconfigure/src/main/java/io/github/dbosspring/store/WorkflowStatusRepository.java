@@ -397,6 +397,20 @@ public class WorkflowStatusRepository {
 	}
 
 	/**
+	 * How many jobs wait on each queue (from the index of waiting jobs).
+	 * @return the counts by queue name
+	 */
+	public java.util.Map<String, Long> countEnqueuedByQueue() {
+		java.util.Map<String, Long> counts = new java.util.HashMap<>();
+		this.jdbc.sql("SELECT queue_name, count(*) FROM " + this.schema.name() + ".workflow_status "
+				+ "WHERE status = 'ENQUEUED' GROUP BY queue_name")
+			.query((rs) -> {
+				counts.put(rs.getString(1), rs.getLong(2));
+			});
+		return counts;
+	}
+
+	/**
 	 * The age, by the database clock, of the oldest workflow still waiting or running.
 	 * @return the age in seconds, or empty if nothing waits or runs
 	 */

@@ -98,6 +98,16 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private volatile @Nullable TransactionalSteps transactionalSteps;
 
+	private volatile WorkflowObserver observer = WorkflowObserver.NONE;
+
+	/**
+	 * Sets what observes workflows and steps (metrics).
+	 * @param observer the observer
+	 */
+	public void setObserver(WorkflowObserver observer) {
+		this.observer = observer;
+	}
+
 	private volatile WaitNotifications waitNotifications = new WaitNotifications(null, "none");
 
 	/**
@@ -608,6 +618,12 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 		int maxAttempts = (job.maxAttempts() != null) ? job.maxAttempts() : queue.maxAttempts();
 		JobAttempt attempt = new JobAttempt(queue, job.attempt(), maxAttempts, job.deadline());
+		if (job.attempt() == 1) {
+			this.observer.workflowStarted(job.workflowName());
+		}
+		this.observer.jobStarted(queue.name(),
+				Duration.between(job.createdAt(), java.time.Instant.now()).isNegative() ? Duration.ZERO
+						: Duration.between(job.createdAt(), java.time.Instant.now()));
 		try {
 			pool.execute(() -> {
 				CompletableFuture<Void> slot = new CompletableFuture<>();
@@ -1423,6 +1439,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			}
 			String state = (outcome != null) ? (String) outcome[0] : "rolled-back";
 			if ("committed".equals(state)) {
+				this.observer.stepCompleted(attributes.name(), failure != null,
+						Duration.ofNanos(System.nanoTime() - startedAt));
 				if (failure != null) {
 					throw failure;
 				}
@@ -1606,6 +1624,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			}
 			return replay(context, existing.get(), returnType, declaredExceptions);
 		}
+		this.observer.stepCompleted(stepName, failure != null, Duration.ofNanos(System.nanoTime() - startedAtNanos));
 		if (failure != null) {
 			throw failure;
 		}
@@ -1705,6 +1724,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 				String inputs = serializeArguments(workflow, args);
 				java.time.Instant startDeadline = deadline.resolve();
 				if (this.workflows.insertPending(newWorkflow(workflow, workflowId, inputs, parentId, deadline))) {
+					this.observer.workflowStarted(workflow.name());
 					INLINE.set(Boolean.TRUE);
 					return execute(workflow, workflowId, Map.of(), body, null, startDeadline,
 							deadline.owner(workflowId, startDeadline));
@@ -1740,6 +1760,9 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 				boolean fresh = this.workflows.insertPending(newWorkflow(workflow, workflowId, inputs, parentId,
 						deadline));
 				WorkflowInfo existing = fresh ? null : findExisting(workflowId, workflow);
+				if (fresh) {
+					this.observer.workflowStarted(workflow.name());
+				}
 				if (fresh || ownedAndPending(existing)) {
 					java.time.Instant runDeadline = fresh ? startDeadline : existing.deadline();
 					String owner = fresh ? deadline.owner(workflowId, startDeadline) : workflowId;
@@ -1789,6 +1812,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		try {
 			submit(adopted.workflowId(), slot, () -> invokeStored(workflow.get(), adopted.workflowId(),
 					adopted.inputs(), null));
+			this.observer.workflowsRecovered(1);
 			return true;
 		}
 		catch (RuntimeException ex) {
@@ -1955,6 +1979,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			}
 			return outcome(current, context.workflow());
 		}
+		this.observer.workflowCompleted(context.workflow().name(), status);
 		if (failure != null) {
 			throw failure;
 		}
@@ -1993,6 +2018,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			wake(job.queue().name());
 		}
 		else {
+			this.observer.workflowCompleted(context.workflow().name(), WorkflowStatus.DEAD_LETTER);
 			logger.warn("Job '" + context.workflowId() + "' (" + context.workflow().name() + ") failed all "
 					+ job.maxAttempts() + " attempt(s) and is dead-lettered: " + failure);
 		}
