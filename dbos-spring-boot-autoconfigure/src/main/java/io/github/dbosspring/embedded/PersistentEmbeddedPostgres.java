@@ -61,6 +61,9 @@ public final class PersistentEmbeddedPostgres implements Closeable {
 			EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
 				.setDataDirectory(directory)
 				.setCleanDataDirectory(false)
+				// stopped by the application context's close, after DBOS has stopped using it (the
+				// library's own JVM hook would stop it while Spring still shuts down)
+				.setRegisterShutdownHook(false)
 				.setServerConfig("max_connections", "200")
 				// durable like a real server: the embedded default keeps workflows across crashes
 				.setServerConfig("fsync", "on")

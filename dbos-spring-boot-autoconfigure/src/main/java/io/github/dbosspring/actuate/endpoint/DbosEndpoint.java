@@ -45,9 +45,14 @@ import org.springframework.boot.actuate.endpoint.annotation.Selector;
  * {@code dbos.actuator.show-values} allows (default {@code never}), like Boot's own
  * {@code show-values}.
  *
+ * <p>Write operations ({@code POST /workflows/{id}/cancel}, {@code /resume},
+ * {@code /fork?fromStep=N}, {@code /dead-letters/{id}/replay}) need
+ * {@code management.endpoint.dbos.access=unrestricted}; each is idempotent, works on one
+ * workflow by ID, and is logged as an audit line (logger {@code io.github.dbosspring.audit}).
+ *
  * @since 0.2.0
  */
-@Endpoint(id = "dbos")
+@Endpoint(id = "dbos", defaultAccess = org.springframework.boot.actuate.endpoint.Access.READ_ONLY)
 public class DbosEndpoint {
 
 	static final String HIDDEN = "******";
@@ -188,6 +193,68 @@ public class DbosEndpoint {
 			.map((attempt) -> AttemptView.of(attempt, show))
 			.toList();
 		return new WorkflowDetail(WorkflowView.of(info, show), stepViews, eventViews, attempts);
+	}
+
+	private static final org.apache.commons.logging.Log audit = org.apache.commons.logging.LogFactory
+		.getLog("io.github.dbosspring.audit");
+
+	/**
+	 * {@code POST /workflows/{id}/{action}}: {@code cancel}, {@code resume} or {@code fork}
+	 * (with {@code fromStep}); {@code POST /dead-letters/{id}/replay}.
+	 */
+	@org.springframework.boot.actuate.endpoint.annotation.WriteOperation
+	public @Nullable ControlResult control(@Selector String section, @Selector String workflowId,
+			@Selector String action, SecurityContext securityContext, @Nullable Integer fromStep) {
+		if (this.workflows.find(workflowId).isEmpty()) {
+			return null;
+		}
+		String principal = (securityContext.getPrincipal() != null) ? securityContext.getPrincipal().getName()
+				: "anonymous";
+		ControlResult result;
+		if ("workflows".equals(section) && "cancel".equals(action)) {
+			boolean cancelled = this.engine.cancel(workflowId);
+			result = new ControlResult(workflowId, action, cancelled ? "cancelled" : "unchanged (already completed)",
+					null);
+		}
+		else if ("workflows".equals(section) && "resume".equals(action)) {
+			try {
+				this.engine.resume(workflowId);
+				result = new ControlResult(workflowId, action, "resumed", null);
+			}
+			catch (IllegalStateException ex) {
+				result = new ControlResult(workflowId, action, "unchanged (" + ex.getMessage() + ")", null);
+			}
+		}
+		else if ("workflows".equals(section) && "fork".equals(action)) {
+			int step = (fromStep != null) ? fromStep : 0;
+			String forkId = this.engine.fork(workflowId, step, null, null).getWorkflowId();
+			result = new ControlResult(workflowId, action, "forked from step " + step, forkId);
+		}
+		else if ("dead-letters".equals(section) && "replay".equals(action)) {
+			try {
+				this.engine.replayDeadLetter(workflowId);
+				result = new ControlResult(workflowId, action, "replayed", null);
+			}
+			catch (IllegalStateException ex) {
+				result = new ControlResult(workflowId, action, "unchanged (" + ex.getMessage() + ")", null);
+			}
+		}
+		else {
+			throw new org.springframework.boot.actuate.endpoint.InvalidEndpointRequestException(
+					"Unknown operation '" + section + "/" + action + "'; use workflows/{id}/cancel, resume, fork or "
+							+ "dead-letters/{id}/replay", "Unknown operation");
+		}
+		audit.info("actuator dbos: " + action + " of workflow '" + workflowId + "' by " + principal + ": "
+				+ result.outcome() + ((result.newWorkflowId() != null) ? " as '" + result.newWorkflowId() + "'" : ""));
+		return result;
+	}
+
+	/**
+	 * The outcome of a write operation.
+	 * @param newWorkflowId the new workflow, for a fork
+	 */
+	public record ControlResult(String workflowId, String operation, String outcome, @Nullable String newWorkflowId)
+			implements OperationResponseBody {
 	}
 
 	private boolean showValues(SecurityContext securityContext) {
