@@ -137,9 +137,14 @@ public class RecoveryRunner implements SmartLifecycle {
 	private int reclaimOwn() {
 		// candidates first, then the running set: a workflow that starts here after the
 		// query already holds its slot, so it is never taken twice
-		List<String> candidates = new ArrayList<>(this.workflows.findPendingOwnedBy(this.engine.getExecutorId()));
-		Set<String> runningHere = this.engine.runningWorkflowIds();
-		candidates.removeAll(runningHere);
+		// (a queue worker's claim commits before its jobs hold their slots: no claim is between
+		// its commit and that registration while the candidates are read)
+		List<String> candidates = this.engine.withClaimsSettled(() -> {
+			List<String> pending = new ArrayList<>(this.workflows.findPendingOwnedBy(this.engine.getExecutorId()));
+			Set<String> runningHere = this.engine.runningWorkflowIds();
+			pending.removeAll(runningHere);
+			return pending;
+		});
 		return resume(this.workflows.reclaimOwn(candidates, this.engine.getExecutorId(),
 				this.engine.getApplicationVersion(), this.settings.maxAttempts()));
 	}

@@ -288,10 +288,19 @@ public class QueueWorker implements SmartLifecycle {
 			// a completion here wakes the queue
 			return now + poll;
 		}
-		Claim claim;
+		Claim[] claimed = new Claim[1];
 		try {
-			claim = this.repository.claim(queue, this.engine.getExecutorId(), this.engine.getApplicationVersion(),
-					workflowNames, Math.min(free, this.settings.claimBatchSize()));
+			int wanted = Math.min(free, this.settings.claimBatchSize());
+			this.engine.claiming(() -> {
+				Claim result = this.repository.claim(queue, this.engine.getExecutorId(),
+						this.engine.getApplicationVersion(), workflowNames, wanted);
+				for (ClaimedJob job : result.jobs()) {
+					queueRunning.incrementAndGet();
+					this.running.incrementAndGet();
+					this.engine.runJob(queue, job, this.pool, () -> finished(queue.name(), queueRunning));
+				}
+				claimed[0] = result;
+			});
 			if (this.claimFailuresLogged.remove(queue.name())) {
 				logger.info("Dequeuing from queue '" + queue.name() + "' works again");
 			}
@@ -303,11 +312,7 @@ public class QueueWorker implements SmartLifecycle {
 			}
 			return now + Math.min(poll, TimeUnit.MILLISECONDS.toNanos(500));
 		}
-		for (ClaimedJob job : claim.jobs()) {
-			queueRunning.incrementAndGet();
-			this.running.incrementAndGet();
-			this.engine.runJob(queue, job, this.pool, () -> finished(queue.name(), queueRunning));
-		}
+		Claim claim = claimed[0];
 		if (!claim.exhausted()) {
 			return now;
 		}

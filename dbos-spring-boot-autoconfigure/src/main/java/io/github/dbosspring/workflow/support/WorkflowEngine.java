@@ -164,6 +164,12 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private final Map<String, CompletableFuture<Void>> running = new ConcurrentHashMap<>();
 
+	// jobs a worker has claimed whose thread has not taken their slot yet
+	private final Set<String> claimed = ConcurrentHashMap.newKeySet();
+
+	private final java.util.concurrent.locks.ReentrantReadWriteLock claimLock =
+			new java.util.concurrent.locks.ReentrantReadWriteLock();
+
 	private volatile boolean shuttingDown;
 
 	private final List<java.util.concurrent.Executor> jobExecutors = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -624,6 +630,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		this.observer.jobStarted(queue.name(),
 				Duration.between(job.createdAt(), java.time.Instant.now()).isNegative() ? Duration.ZERO
 						: Duration.between(job.createdAt(), java.time.Instant.now()));
+		this.claimed.add(job.workflowId());
 		try {
 			pool.execute(() -> {
 				CompletableFuture<Void> slot = new CompletableFuture<>();
@@ -632,6 +639,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 				while ((previous = this.running.putIfAbsent(job.workflowId(), slot)) != null) {
 					previous.join();
 				}
+				this.claimed.remove(job.workflowId());
 				try {
 					invokeStored(workflow.get(), job.workflowId(), job.inputs(), attempt);
 				}
@@ -649,6 +657,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			return true;
 		}
 		catch (RejectedExecutionException ex) {
+			this.claimed.remove(job.workflowId());
 			onFinish.run();
 			logger.info("Job '" + job.workflowId() + "' was left PENDING for recovery: this worker is stopping");
 			return false;
@@ -2206,7 +2215,41 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 * @return a snapshot of the running workflow IDs
 	 */
 	public Set<String> runningWorkflowIds() {
-		return Set.copyOf(this.running.keySet());
+		Set<String> ids = new java.util.HashSet<>(this.claimed);
+		ids.addAll(this.running.keySet());
+		return ids;
+	}
+
+	/**
+	 * Runs a queue worker's claim and the registration of its jobs (so no reader of
+	 * {@link #runningWorkflowIds()} under {@link #withClaimsSettled} sees a job owned here
+	 * but not registered).
+	 * @param claim the claim and the {@link #runJob} calls
+	 */
+	public void claiming(Runnable claim) {
+		this.claimLock.readLock().lock();
+		try {
+			claim.run();
+		}
+		finally {
+			this.claimLock.readLock().unlock();
+		}
+	}
+
+	/**
+	 * Runs a read of this executor's PENDING workflows and running set with no claim
+	 * between its commit and its jobs' registration.
+	 * @param read the read
+	 * @return its result
+	 */
+	public <T> T withClaimsSettled(java.util.function.Supplier<T> read) {
+		this.claimLock.writeLock().lock();
+		try {
+			return read.get();
+		}
+		finally {
+			this.claimLock.writeLock().unlock();
+		}
 	}
 
 	public boolean isShuttingDown() {
