@@ -16,7 +16,6 @@ import io.github.dbosspring.store.DbosSchemaMigrator;
 import io.github.dbosspring.test.TestDatabase;
 import io.github.dbosspring.workflow.WorkflowStatus;
 
-import org.springframework.boot.jdbc.DataSourceBuilder;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,7 +35,7 @@ class DbosCliIntegrationTests {
 	@BeforeAll
 	static void database() {
 		url = TestDatabase.newDatabaseUrl();
-		DataSource dataSource = DataSourceBuilder.create().url(url).build();
+		DataSource dataSource = TestDatabase.dataSource(url);
 		new DbosSchemaMigrator(dataSource, new DbosSchema("dbos")).migrate();
 		client = new DbosClient(dataSource);
 		jdbc = JdbcClient.create(dataSource);

@@ -26,7 +26,6 @@ import io.github.dbosspring.workflow.WorkflowQuery;
 import io.github.dbosspring.workflow.WorkflowStatus;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.jdbc.DataSourceBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -68,7 +67,7 @@ class DbosClientIntegrationTests {
 	void client() {
 		// built by hand from a plain DataSource, as a process without the workflows would
 		if (client == null) {
-			DataSource dataSource = DataSourceBuilder.create().url(url).build();
+			DataSource dataSource = TestDatabase.dataSource(url);
 			client = new DbosClient(dataSource);
 		}
 	}

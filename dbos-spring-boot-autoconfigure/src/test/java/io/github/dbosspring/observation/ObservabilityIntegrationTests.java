@@ -21,7 +21,6 @@ import io.github.dbosspring.workflow.WorkflowOptions;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.Status;
-import org.springframework.boot.jdbc.DataSourceBuilder;
 import org.springframework.boot.jdbc.autoconfigure.DataSourceAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcClientAutoConfiguration;
 import org.springframework.boot.jdbc.autoconfigure.JdbcTemplateAutoConfiguration;
@@ -85,9 +84,8 @@ class ObservabilityIntegrationTests {
 
 	@Test
 	void healthIsDownWhileTheSystemDatabaseIsUnreachable() {
-		WorkflowStatusRepository unreachable = new WorkflowStatusRepository(DataSourceBuilder.create()
-			.url("jdbc:postgresql://127.0.0.1:1/none?connectTimeout=1")
-			.build(), new DbosSchema("dbos"));
+		WorkflowStatusRepository unreachable = new WorkflowStatusRepository(
+				TestDatabase.dataSource("jdbc:postgresql://127.0.0.1:1/none?connectTimeout=1"), new DbosSchema("dbos"));
 		Health health = new DbosHealthIndicator(unreachable, null, Duration.ofHours(1)).health(true);
 		assertThat(health.getStatus()).isEqualTo(Status.DOWN);
 	}

@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Timeout;
 import io.github.dbosspring.test.ChildJvm;
 import io.github.dbosspring.test.TestDatabase;
 
-import org.springframework.boot.jdbc.DataSourceBuilder;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -61,7 +60,7 @@ class CompetingWorkersIntegrationTests {
 	@Timeout(480)
 	void threeWorkersDrainTheQueueWithinTheLimitsWhileOneIsKilledAndRestarted() throws Exception {
 		String url = TestDatabase.newDatabaseUrl();
-		JdbcClient jdbc = JdbcClient.create(DataSourceBuilder.create().url(url).build());
+		JdbcClient jdbc = JdbcClient.create(TestDatabase.dataSource(url));
 		for (String statement : QueueWorkerTestApp.LEDGER.split(";")) {
 			jdbc.sql(statement).update();
 		}

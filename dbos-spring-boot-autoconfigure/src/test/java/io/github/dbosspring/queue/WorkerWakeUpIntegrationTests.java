@@ -106,7 +106,7 @@ class WorkerWakeUpIntegrationTests {
 		}
 		context.close();
 
-		JdbcClient otherJdbc = JdbcClient.create(org.springframework.boot.jdbc.DataSourceBuilder.create().url(url).build());
+		JdbcClient otherJdbc = JdbcClient.create(TestDatabase.dataSource(url));
 		assertThat(otherJdbc.sql("SELECT status FROM dbos.workflow_status WHERE workflow_id = 'finishes'")
 			.query(String.class)
 			.single()).isEqualTo("SUCCESS");

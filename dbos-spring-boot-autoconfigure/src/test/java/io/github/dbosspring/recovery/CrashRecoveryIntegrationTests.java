@@ -11,7 +11,6 @@ import org.junit.jupiter.api.Timeout;
 import io.github.dbosspring.test.ChildJvm;
 import io.github.dbosspring.test.TestDatabase;
 
-import org.springframework.boot.jdbc.DataSourceBuilder;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -190,7 +189,7 @@ class CrashRecoveryIntegrationTests {
 	}
 
 	private static JdbcClient jdbc(String url) {
-		return JdbcClient.create(DataSourceBuilder.create().url(url).build());
+		return JdbcClient.create(TestDatabase.dataSource(url));
 	}
 
 	private static void createLedger(JdbcClient jdbc) {

@@ -20,7 +20,6 @@ import io.github.dbosspring.workflow.StepInfo;
 import io.github.dbosspring.workflow.support.WorkflowEngine;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.jdbc.DataSourceBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Import;
 import org.springframework.context.annotation.Lazy;
@@ -104,7 +103,7 @@ class DurableSleepIntegrationTests {
 	@Timeout(180)
 	void workflowSleepingWhenItsProcessIsKilledWakesAtTheOriginalTimeAfterARestart() throws Exception {
 		String url = TestDatabase.newDatabaseUrl();
-		JdbcClient jdbc = JdbcClient.create(DataSourceBuilder.create().url(url).build());
+		JdbcClient jdbc = JdbcClient.create(TestDatabase.dataSource(url));
 		jdbc.sql("CREATE TABLE crash_ledger (id bigserial PRIMARY KEY, workflow_id text NOT NULL, step int NOT NULL, "
 				+ "pid int NOT NULL, at timestamptz NOT NULL DEFAULT clock_timestamp())").update();
 		String[] args = { "--spring.datasource.url=" + url, "--dbos.executor-id=sleeper", "--crash.mode=sleep",

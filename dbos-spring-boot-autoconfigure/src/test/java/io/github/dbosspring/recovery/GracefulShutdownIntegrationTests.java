@@ -16,7 +16,6 @@ import io.github.dbosspring.workflow.WorkflowStatus;
 
 import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
-import org.springframework.boot.jdbc.DataSourceBuilder;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -41,7 +40,7 @@ class GracefulShutdownIntegrationTests {
 			await().atMost(Duration.ofSeconds(20)).until(() -> dbos.listSteps(id).size() >= 2);
 		}
 		// what the first executor left behind, read before another executor can adopt it
-		JdbcClient jdbc = JdbcClient.create(DataSourceBuilder.create().url(url).build());
+		JdbcClient jdbc = JdbcClient.create(TestDatabase.dataSource(url));
 		Map<String, Object> left = jdbc.sql("SELECT status, executor_id FROM dbos.workflow_status WHERE workflow_id = ?")
 			.param(id)
 			.query()

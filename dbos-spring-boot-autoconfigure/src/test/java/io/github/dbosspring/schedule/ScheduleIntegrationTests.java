@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Timeout;
 import io.github.dbosspring.test.ChildJvm;
 import io.github.dbosspring.test.TestDatabase;
 
-import org.springframework.boot.jdbc.DataSourceBuilder;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,7 +24,7 @@ class ScheduleIntegrationTests {
 	@Timeout(180)
 	void everyTickRunsExactlyOnceWithTwoJvmsUp() throws Exception {
 		String url = TestDatabase.newDatabaseUrl();
-		JdbcClient jdbc = JdbcClient.create(DataSourceBuilder.create().url(url).build());
+		JdbcClient jdbc = JdbcClient.create(TestDatabase.dataSource(url));
 		jdbc.sql("CREATE TABLE tick_ledger (tick timestamptz NOT NULL, executor text NOT NULL)").update();
 		List<ChildJvm> jvms = new ArrayList<>();
 		try {

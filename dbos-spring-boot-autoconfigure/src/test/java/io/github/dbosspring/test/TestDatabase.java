@@ -57,6 +57,21 @@ public final class TestDatabase {
 	}
 
 	/**
+	 * A DataSource for a test's own statements on a test database.
+	 * @param url the database's JDBC URL
+	 * @return an unpooled DataSource
+	 */
+	public static javax.sql.DataSource dataSource(String url) {
+		// not a pool: a test's own connections close after each use instead of idling until the
+		// JVM exits (many test classes share one server and its max_connections)
+		org.springframework.jdbc.datasource.SimpleDriverDataSource dataSource =
+				new org.springframework.jdbc.datasource.SimpleDriverDataSource();
+		dataSource.setDriverClass(org.postgresql.Driver.class);
+		dataSource.setUrl(url);
+		return dataSource;
+	}
+
+	/**
 	 * Points {@code spring.datasource.url} of a Spring test at a new database; for a
 	 * {@code @DynamicPropertySource} method.
 	 * @param registry the test's property registry

@@ -13,7 +13,6 @@ import io.github.dbosspring.test.ChildJvm;
 import io.github.dbosspring.test.TestDatabase;
 
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.boot.jdbc.DataSourceBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
@@ -97,7 +96,7 @@ class TransactionalStepIntegrationTests {
 	@Timeout(180)
 	void processHaltedBetweenCommitAndReturnCommittedTheStepExactlyOnce() throws Exception {
 		String url = TestDatabase.newDatabaseUrl();
-		DataSource dataSource = DataSourceBuilder.create().url(url).build();
+		DataSource dataSource = TestDatabase.dataSource(url);
 		JdbcClient other = JdbcClient.create(dataSource);
 		other.sql("CREATE TABLE tx_bookings (id bigserial PRIMARY KEY, workflow_id text NOT NULL, "
 				+ "at timestamptz NOT NULL DEFAULT clock_timestamp())").update();

@@ -7,7 +7,6 @@ import org.junit.jupiter.api.Test;
 import io.github.dbosspring.store.DbosSchema;
 import io.github.dbosspring.test.TestDatabase;
 
-import org.springframework.boot.jdbc.DataSourceBuilder;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -20,7 +19,7 @@ class WaitNotificationsIntegrationTests {
 
 	@Test
 	void waiterIsSignalledByTheNotificationOfItsKeyOnly() throws Exception {
-		DataSource dataSource = DataSourceBuilder.create().url(TestDatabase.newDatabaseUrl()).build();
+		DataSource dataSource = TestDatabase.dataSource(TestDatabase.newDatabaseUrl());
 		String channel = new DbosSchema("dbos").waitChannel();
 		WaitNotifications notifications = new WaitNotifications(dataSource, channel);
 		try (WaitNotifications.Waiter waiter = notifications.register("wf-1", "progress");
@@ -44,7 +43,7 @@ class WaitNotificationsIntegrationTests {
 
 	@Test
 	void hashMatchesPostgresMd5() {
-		DataSource dataSource = DataSourceBuilder.create().url(TestDatabase.newDatabaseUrl()).build();
+		DataSource dataSource = TestDatabase.dataSource(TestDatabase.newDatabaseUrl());
 		String expected = JdbcClient.create(dataSource)
 			.sql("SELECT md5('wörk-1' || chr(1) || 'tøpic 🎉')")
 			.query(String.class)
