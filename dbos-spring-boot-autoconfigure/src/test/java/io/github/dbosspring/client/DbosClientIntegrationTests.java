@@ -156,7 +156,6 @@ class DbosClientIntegrationTests {
 		assertThat(this.workflows.count("gated:client-cancel:2")).isZero();
 
 		client.resume("client-cancel");
-		client.resume("client-cancel");
 		assertThat(handle.getResult(WAIT)).isEqualTo("passed client-cancel");
 		assertThat(this.workflows.count("gated:client-cancel:0")).isEqualTo(1);
 		assertThat(this.workflows.count("gated:client-cancel:2")).isEqualTo(1);
