@@ -74,7 +74,8 @@ public class QueueRepository {
 
 	private static final String CLAIM_RETURNING = """
 			RETURNING w.workflow_id, w.workflow_name, w.inputs, w.attempt, w.max_attempts, w.deadline, w.priority,
-				w.created_at, w.partition_key""";
+				w.created_at, w.partition_key,
+				EXISTS (SELECT 1 FROM %s.step_outputs o WHERE o.workflow_id = w.workflow_id) AS has_steps""";
 
 	private static final String CLAIM = "WITH candidates AS (SELECT workflow_id FROM %s.workflow_status WHERE " + DUE
 			+ """
@@ -181,7 +182,7 @@ public class QueueRepository {
 	private static final RowMapper<ClaimedJob> CLAIMED = (rs, rowNum) -> new ClaimedJob(rs.getString(1),
 			rs.getString(2), rs.getString(3), rs.getInt(4), rs.getObject(5, Integer.class),
 			WorkflowStatusRepository.instant(rs, "deadline"), rs.getInt(7), WorkflowStatusRepository.instant(rs,
-					"created_at"), rs.getString(9));
+					"created_at"), rs.getString(9), rs.getBoolean(10));
 
 	private final DataSource dataSource;
 
@@ -536,7 +537,7 @@ public class QueueRepository {
 	 */
 	public record ClaimedJob(String workflowId, String workflowName, @Nullable String inputs, int attempt,
 			@Nullable Integer maxAttempts, @Nullable Instant deadline, int priority, Instant createdAt,
-			@Nullable String partitionKey) {
+			@Nullable String partitionKey, boolean hasSteps) {
 	}
 
 	/**

@@ -13,7 +13,8 @@ import io.github.dbosspring.queue.Queue;
  * @param attempt the attempt, from 1
  * @param maxAttempts the attempts the job is allowed
  * @param deadline when its timeout expires, or {@code null}
+ * @param hasSteps whether steps are recorded for it (a retry, a recovered or forked job)
  * @since 0.2.0
  */
-record JobAttempt(Queue queue, int attempt, int maxAttempts, @Nullable Instant deadline) {
+record JobAttempt(Queue queue, int attempt, int maxAttempts, @Nullable Instant deadline, boolean hasSteps) {
 }

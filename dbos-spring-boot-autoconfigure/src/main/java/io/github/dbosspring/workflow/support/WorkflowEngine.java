@@ -623,7 +623,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			return false;
 		}
 		int maxAttempts = (job.maxAttempts() != null) ? job.maxAttempts() : queue.maxAttempts();
-		JobAttempt attempt = new JobAttempt(queue, job.attempt(), maxAttempts, job.deadline());
+		JobAttempt attempt = new JobAttempt(queue, job.attempt(), maxAttempts, job.deadline(), job.hasSteps());
 		if (job.attempt() == 1) {
 			this.observer.workflowStarted(job.workflowName());
 		}
@@ -1868,6 +1868,12 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private @Nullable Object resumeOwned(WorkflowMethod workflow, String workflowId, @Nullable JobAttempt job,
 			Invocation body) throws Throwable {
+		if (job != null) {
+			// just claimed by this executor (PENDING, owned, by name): no need to read it again;
+			// every checkpoint stays fenced in case it is cancelled or taken meanwhile
+			return execute(workflow, workflowId, job.hasSteps() ? recordedSteps(workflowId) : Map.of(), body, job,
+					job.deadline(), workflowId);
+		}
 		WorkflowInfo current = findExisting(workflowId, workflow);
 		if (ownedAndPending(current)) {
 			return execute(workflow, workflowId, recordedSteps(workflowId), body, job,
