@@ -53,9 +53,10 @@ class MessageIntegrationTests {
 
 		assertThat(handle.getResult(Duration.ofSeconds(30))).isEqualTo("a,b,c");
 		assertThat(pending("inbox-1")).isZero();
+		// each recv: its deadline, then the message
 		assertThat(this.dbos.listSteps("inbox-1")).extracting(StepInfo::stepName)
-			.containsOnly(WorkflowEngine.RECV_STEP)
-			.hasSize(3);
+			.containsExactly(WorkflowEngine.TIMEOUT_STEP, WorkflowEngine.RECV_STEP, WorkflowEngine.TIMEOUT_STEP,
+					WorkflowEngine.RECV_STEP, WorkflowEngine.TIMEOUT_STEP, WorkflowEngine.RECV_STEP);
 	}
 
 	@Test
@@ -85,10 +86,9 @@ class MessageIntegrationTests {
 		String result = this.dbos.run(WorkflowOptions.withId("inbox-3"), () -> this.inbox.collectWithin(1, 100));
 
 		assertThat(result).isEqualTo("<timeout>");
-		assertThat(this.dbos.listSteps("inbox-3")).singleElement().satisfies((step) -> {
-			assertThat(step.stepName()).isEqualTo(WorkflowEngine.RECV_STEP);
-			assertThat(step.output()).isNull();
-		});
+		assertThat(this.dbos.listSteps("inbox-3")).extracting(StepInfo::stepName)
+			.containsExactly(WorkflowEngine.TIMEOUT_STEP, WorkflowEngine.RECV_STEP);
+		assertThat(this.dbos.listSteps("inbox-3").get(1).output()).isNull();
 	}
 
 	@Test
@@ -98,11 +98,31 @@ class MessageIntegrationTests {
 			.params(this.engine.getExecutorId(), this.engine.getApplicationVersion())
 			.update();
 		this.jdbc.sql("INSERT INTO dbos.step_outputs (workflow_id, step_id, step_name, output) "
-				+ "VALUES ('inbox-4', 0, ?, '\"recorded\"')").param(WorkflowEngine.RECV_STEP).update();
+				+ "VALUES ('inbox-4', 0, ?, ?)").params(WorkflowEngine.TIMEOUT_STEP,
+						Long.toString(System.currentTimeMillis() + 60_000)).update();
+		this.jdbc.sql("INSERT INTO dbos.step_outputs (workflow_id, step_id, step_name, output) "
+				+ "VALUES ('inbox-4', 1, ?, '\"recorded\"')").param(WorkflowEngine.RECV_STEP).update();
 		this.dbos.send("inbox-4", "fresh", "inbox");
 
 		assertThat(this.dbos.run(WorkflowOptions.withId("inbox-4"), () -> this.inbox.collect(1))).isEqualTo("recorded");
 		assertThat(pending("inbox-4")).isOne();
+	}
+
+	@Test
+	void recoveredRecvWaitsOnlyUntilItsRecordedDeadline() throws Exception {
+		// interrupted while waiting up to an hour, with that hour already over
+		this.jdbc.sql("INSERT INTO dbos.workflow_status (workflow_id, status, workflow_name, inputs, executor_id, "
+				+ "application_version) VALUES ('inbox-deadline', 'PENDING', 'Inbox.collectWithin', '[1, 3600000]', ?, ?)")
+			.params(this.engine.getExecutorId(), this.engine.getApplicationVersion())
+			.update();
+		this.jdbc.sql("INSERT INTO dbos.step_outputs (workflow_id, step_id, step_name, output) "
+				+ "VALUES ('inbox-deadline', 0, ?, ?)")
+			.params(WorkflowEngine.TIMEOUT_STEP, Long.toString(System.currentTimeMillis() - 1000))
+			.update();
+
+		WorkflowHandle<String> handle = this.dbos.start(WorkflowOptions.withId("inbox-deadline"),
+				() -> this.inbox.collectWithin(1, 3_600_000));
+		assertThat(handle.getResult(Duration.ofSeconds(30))).isEqualTo("<timeout>");
 	}
 
 	@Test

@@ -814,6 +814,39 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	// ------------------------------------------------------------------ durable sleep
 
+	/** The step name under which a workflow records the deadline of a recv or getEvent wait. */
+	public static final String TIMEOUT_STEP = "DBOS.timeout";
+
+	/**
+	 * Records (or replays) the deadline of a wait as a step, and returns the time left.
+	 */
+	private Duration durableTimeout(WorkflowExecutionContext context, Duration timeout) {
+		int stepId = context.nextStepId();
+		StepInfo recorded = context.recorded(stepId);
+		long deadline;
+		if (recorded != null) {
+			checkStepName(context, stepId, recorded, TIMEOUT_STEP);
+			Long recordedDeadline = (Long) this.serializer.deserialize(recorded.output(), Long.class);
+			deadline = (recordedDeadline != null) ? recordedDeadline : 0L;
+		}
+		else {
+			checkBoundary(context);
+			deadline = System.currentTimeMillis() + timeout.toMillis();
+			boolean written;
+			try {
+				written = this.steps.insert(context.workflowId(), this.executorId, stepId, TIMEOUT_STEP,
+						Long.toString(deadline), Long.class.getName(), null, null, null, 0);
+			}
+			catch (DataAccessException ex) {
+				throw abandon(context, "could not record the deadline of a wait (" + ex.getMessage() + ")");
+			}
+			if (!written && this.steps.find(context.workflowId(), stepId).isEmpty()) {
+				throw abandon(context, "this executor no longer owns it; a wait's deadline was not recorded");
+			}
+		}
+		return Duration.ofMillis(Math.max(0, deadline - System.currentTimeMillis()));
+	}
+
 	/**
 	 * Sleeps durably: the wake-up time is recorded as a step, so a workflow recovered after
 	 * a crash wakes at the original time, not a full sleep after the restart. A sleep longer
@@ -961,12 +994,15 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 */
 	@SuppressWarnings("unchecked")
 	public <T> Optional<T> getEvent(String workflowId, String key, Type type, Duration timeout) {
-		if (WorkflowExecutionContext.current() != null) {
+		WorkflowExecutionContext current = WorkflowExecutionContext.current();
+		if (current != null) {
+			// the wait's deadline is recorded first, so a recovered workflow waits only what is left
+			Duration remaining = current.inStep() ? timeout : durableTimeout(current, timeout);
 			Type optionalType = ResolvableType.forClassWithGenerics(Optional.class, ResolvableType.forType(type))
 				.getType();
 			try {
 				return (Optional<T>) runStep(StepAttributes.of(GET_EVENT_STEP), optionalType, new Class<?>[0],
-						() -> awaitEvent(workflowId, key, type, timeout));
+						() -> awaitEvent(workflowId, key, type, remaining));
 			}
 			catch (RuntimeException | Error ex) {
 				throw ex;
@@ -1214,6 +1250,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			throw new IllegalStateException("Dbos.recv(\"" + topic + "\", ...) must be called from a workflow's code, "
 					+ "not outside a workflow or inside a step");
 		}
+		// the wait's deadline is recorded first, so a recovered workflow waits only what is left
+		Duration remainingTimeout = durableTimeout(context, timeout);
 		int stepId = context.nextStepId();
 		StepInfo recorded = context.recorded(stepId);
 		if (recorded != null) {
@@ -1221,7 +1259,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			return (recorded.output() != null) ? Optional.ofNullable(this.serializer.deserialize(recorded.output(), type))
 					: Optional.empty();
 		}
-		long deadline = System.nanoTime() + timeout.toNanos();
+		long deadline = System.nanoTime() + remainingTimeout.toNanos();
 		PollBackoff backoff = new PollBackoff();
 		try (WaitNotifications.Waiter waiter = this.waitNotifications.register(context.workflowId(), topic)) {
 		while (true) {
