@@ -125,8 +125,10 @@ class CrashRecoveryIntegrationTests {
 			try (ChildJvm victim = ChildJvm.start("adopt-a", CrashTestApp.class,
 					workerArgs(url, "executor-a", "run", "--crash.step-min-millis=200", "--crash.step-max-millis=300"))) {
 				assertThat(victim.awaitOutput("READY", Duration.ofSeconds(90))).as(victim.output()).isTrue();
-				await().atMost(Duration.ofSeconds(30))
-					.until(() -> count(jdbc, "SELECT count(*) FROM dbos.step_outputs") >= 3);
+				// every workflow recorded (the victim starts them one by one) and some steps done
+				await().atMost(Duration.ofSeconds(60))
+					.until(() -> count(jdbc, "SELECT count(*) FROM dbos.workflow_status") == WORKFLOWS
+							&& count(jdbc, "SELECT count(*) FROM dbos.step_outputs") >= 3);
 				victim.kill();
 				jdbc.sql("INSERT INTO crash_kills DEFAULT VALUES").update();
 			}
