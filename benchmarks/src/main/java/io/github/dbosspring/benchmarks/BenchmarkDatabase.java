@@ -33,19 +33,31 @@ import java.util.Optional;
 final class BenchmarkDatabase implements AutoCloseable {
 
 	private static final String COUNTERS = """
-			SELECT d.xact_commit, w.wal_bytes
+			SELECT d.xact_commit, w.wal_bytes, txid_snapshot_xmax(txid_current_snapshot())
 			FROM pg_stat_database d CROSS JOIN pg_stat_wal w
 			WHERE d.datname = ?""";
 
-	private static final String BACKENDS = """
-			SELECT pid FROM pg_stat_activity WHERE datname = ? AND pid <> pg_backend_pid()""";
+	/** The start of the {@code application_name} of connections made by worker JVMs. */
+	static final String WORKER_APPLICATION_NAME = "dbos-bench-worker";
 
-	private static final String LIVE_BACKENDS = "SELECT count(*) FROM pg_stat_activity WHERE pid = ANY (?)";
+	private static final String BACKENDS = """
+			SELECT pid FROM pg_stat_activity
+			WHERE datname = ? AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+				AND (? OR coalesce(application_name, '') NOT LIKE '""" + WORKER_APPLICATION_NAME + "%')";
+
+	// a connection that the pool opened just as the others were closed, and that has done
+	// nothing but the driver's SET application_name, is not waited for
+	private static final String LIVE_BACKENDS = """
+			SELECT pid, application_name, state, left(query, 60) FROM pg_stat_activity
+			WHERE pid = ANY (?) AND NOT (state = 'idle' AND query LIKE 'SET application_name = %')""";
 
 	private static final List<String> SETTINGS = List.of("fsync", "synchronous_commit", "wal_sync_method",
 			"full_page_writes", "shared_buffers", "max_wal_size", "checkpoint_timeout");
 
 	private static final Duration EXIT_TIMEOUT = Duration.ofSeconds(10);
+
+	/** How long {@link #connect} retries while the server has no free connection slot. */
+	static final Duration CONNECT_TIMEOUT = Duration.ofSeconds(60);
 
 	private final String name;
 
@@ -68,7 +80,7 @@ final class BenchmarkDatabase implements AutoCloseable {
 	 * @throws SQLException if the server cannot be reached or refuses
 	 */
 	static BenchmarkDatabase recreate(String serverUrl, String name) throws SQLException {
-		Connection observer = DriverManager.getConnection(serverUrl);
+		Connection observer = connect(serverUrl);
 		try {
 			String current = query(observer, "SELECT current_database()");
 			if (name.equals(current)) {
@@ -117,8 +129,8 @@ final class BenchmarkDatabase implements AutoCloseable {
 	}
 
 	/**
-	 * Reads the commits of the benchmark database and the WAL bytes of the whole server
-	 * (PostgreSQL counts WAL per server only).
+	 * Reads the commits of the benchmark database, and the WAL bytes and the transaction
+	 * IDs assigned by the whole server (PostgreSQL counts WAL per server only).
 	 * @return the counters
 	 */
 	Counters counters() throws SQLException {
@@ -128,19 +140,44 @@ final class BenchmarkDatabase implements AutoCloseable {
 				if (!rs.next()) {
 					throw new IllegalStateException("pg_stat_database has no row for database '" + this.name + "'");
 				}
-				return new Counters(rs.getLong(1), rs.getBigDecimal(2).longValueExact());
+				return new Counters(rs.getLong(1), rs.getBigDecimal(2).longValueExact(), rs.getLong(3));
 			}
 		}
 	}
 
 	/**
-	 * The server processes serving connections to the benchmark database.
+	 * Runs a checkpoint (from the observer's connection, so nothing is counted in the
+	 * benchmark database), so that no timed checkpoint falls into the next minutes.
+	 */
+	void checkpoint() throws SQLException {
+		try (Statement statement = this.observer.createStatement()) {
+			statement.execute("CHECKPOINT");
+		}
+	}
+
+	/**
+	 * The server processes serving this JVM's connections to the benchmark database (those
+	 * of worker JVMs, named by their {@code application_name}, left out).
 	 * @return their process IDs
 	 */
 	List<Integer> backends() throws SQLException {
+		return backends(false);
+	}
+
+	/**
+	 * The server processes serving connections to the benchmark database, worker JVMs'
+	 * included.
+	 * @return their process IDs
+	 */
+	List<Integer> allBackends() throws SQLException {
+		return backends(true);
+	}
+
+	private List<Integer> backends(boolean workers) throws SQLException {
 		List<Integer> pids = new ArrayList<>();
 		try (PreparedStatement statement = this.observer.prepareStatement(BACKENDS)) {
 			statement.setString(1, this.name);
+			statement.setBoolean(2, workers);
 			try (ResultSet rs = statement.executeQuery()) {
 				while (rs.next()) {
 					pids.add(rs.getInt(1));
@@ -185,15 +222,19 @@ final class BenchmarkDatabase implements AutoCloseable {
 		try (PreparedStatement statement = this.observer.prepareStatement(LIVE_BACKENDS)) {
 			statement.setArray(1, array);
 			while (true) {
+				List<String> live = new ArrayList<>();
 				try (ResultSet rs = statement.executeQuery()) {
-					rs.next();
-					if (rs.getInt(1) == 0) {
-						break;
+					while (rs.next()) {
+						live.add(rs.getInt(1) + " " + rs.getString(2) + " (" + rs.getString(3) + ": " + rs.getString(4)
+								+ ")");
 					}
+				}
+				if (live.isEmpty()) {
+					break;
 				}
 				if (System.nanoTime() > deadline) {
 					throw new IllegalStateException("Connections to " + this.name + " (server processes " + pids
-							+ ") were closed but are still open on the server after " + EXIT_TIMEOUT);
+							+ ") were closed but are still open on the server after " + EXIT_TIMEOUT + ": " + live);
 				}
 				Thread.sleep(5);
 			}
@@ -214,11 +255,50 @@ final class BenchmarkDatabase implements AutoCloseable {
 		this.observer.close();
 	}
 
+	/**
+	 * Opens a connection, retrying for up to {@link #CONNECT_TIMEOUT} while the server
+	 * refuses it for want of connection slots (SQLSTATE 53300: other clients of a shared
+	 * server hold them all).
+	 * @param url the JDBC URL
+	 * @return the connection
+	 */
+	static Connection connect(String url) throws SQLException {
+		long deadline = System.nanoTime() + CONNECT_TIMEOUT.toNanos();
+		while (true) {
+			try {
+				return DriverManager.getConnection(url);
+			}
+			catch (SQLException ex) {
+				if (!"53300".equals(ex.getSQLState()) || System.nanoTime() > deadline) {
+					throw ex;
+				}
+				try {
+					Thread.sleep(200);
+				}
+				catch (InterruptedException interrupted) {
+					Thread.currentThread().interrupt();
+					throw ex;
+				}
+			}
+		}
+	}
+
 	private static String query(Connection connection, String sql) throws SQLException {
 		try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql)) {
 			rs.next();
 			return rs.getString(1);
 		}
+	}
+
+	/**
+	 * A JDBC URL with one more parameter.
+	 * @param url the URL
+	 * @param name the parameter
+	 * @param value its value (URL-safe)
+	 * @return the URL with the parameter
+	 */
+	static String withParameter(String url, String name, String value) {
+		return url + ((url.indexOf('?') >= 0) ? "&" : "?") + name + "=" + value;
 	}
 
 	static String withDatabase(String serverUrl, String database) {
@@ -236,13 +316,17 @@ final class BenchmarkDatabase implements AutoCloseable {
 
 	/**
 	 * Server counters at one moment.
-	 * @param commits committed transactions in the benchmark database
+	 * @param commits committed transactions in the benchmark database, read-only ones
+	 * included
 	 * @param walBytes WAL bytes written by the whole server
+	 * @param transactionIds transaction IDs assigned by the whole server: one per
+	 * transaction that wrote (read-only transactions get none)
 	 */
-	record Counters(long commits, long walBytes) {
+	record Counters(long commits, long walBytes, long transactionIds) {
 
 		Counters minus(Counters earlier) {
-			return new Counters(this.commits - earlier.commits, this.walBytes - earlier.walBytes);
+			return new Counters(this.commits - earlier.commits, this.walBytes - earlier.walBytes,
+					this.transactionIds - earlier.transactionIds);
 		}
 
 	}

@@ -15,10 +15,12 @@ package io.github.dbosspring.benchmarks;
  * connections used meanwhile, or -1 when the server is not on this machine
  * @param commits transactions committed in the benchmark database
  * @param walBytes WAL bytes written by the server
+ * @param transactionIds transaction IDs assigned by the server meanwhile (its
+ * transactions that wrote)
  * @since 0.1.0
  */
 record Measurement(int round, String phase, int steps, long operations, long elapsedNanos, long cpuNanos,
-		long serverCpuNanos, long commits, long walBytes) {
+		long serverCpuNanos, long commits, long walBytes, long transactionIds) {
 
 	double millisPerOperation() {
 		return this.elapsedNanos / 1e6 / this.operations;
@@ -38,6 +40,10 @@ record Measurement(int round, String phase, int steps, long operations, long ela
 
 	double commitsPerOperation() {
 		return (double) this.commits / this.operations;
+	}
+
+	double transactionIdsPerOperation() {
+		return (double) this.transactionIds / this.operations;
 	}
 
 	double walBytesPerOperation() {

@@ -27,6 +27,15 @@ interface Phase {
 	int steps();
 
 	/**
+	 * Operations one call of {@link #runOnce()} performs: 1, or more for a batch (a batch
+	 * enqueue of 100 jobs is 100 operations).
+	 * @return the operations per call
+	 */
+	default int operationsPerCall() {
+		return 1;
+	}
+
+	/**
 	 * Prepares a measurement; not timed.
 	 * @throws Exception if it cannot
 	 */

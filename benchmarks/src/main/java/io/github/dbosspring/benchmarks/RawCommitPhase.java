@@ -1,7 +1,6 @@
 package io.github.dbosspring.benchmarks;
 
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -35,7 +34,7 @@ final class RawCommitPhase implements Phase {
 	}
 
 	void createTable() throws SQLException {
-		try (Connection connection = DriverManager.getConnection(this.url);
+		try (Connection connection = BenchmarkDatabase.connect(this.url);
 				Statement statement = connection.createStatement()) {
 			statement.execute(CREATE_TABLE);
 		}
@@ -58,7 +57,7 @@ final class RawCommitPhase implements Phase {
 
 	@Override
 	public void open() throws SQLException {
-		Connection connection = DriverManager.getConnection(this.url);
+		Connection connection = BenchmarkDatabase.connect(this.url);
 		connection.setAutoCommit(true);
 		this.connection = connection;
 		this.insert = connection.prepareStatement(INSERT);

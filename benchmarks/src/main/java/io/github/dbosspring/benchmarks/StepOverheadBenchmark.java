@@ -1,8 +1,6 @@
 package io.github.dbosspring.benchmarks;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.lang.management.ThreadMXBean;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,12 +11,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 import com.zaxxer.hikari.HikariDataSource;
-import com.zaxxer.hikari.HikariPoolMXBean;
 
-import io.github.dbosspring.benchmarks.BenchmarkDatabase.Counters;
 import io.github.dbosspring.benchmarks.NoOpWorkflowApplication.NoOpWorkflows;
 import io.github.dbosspring.benchmarks.StepOverheadReport.RunEnvironment;
 import io.github.dbosspring.workflow.Dbos;
@@ -96,7 +91,7 @@ public final class StepOverheadBenchmark {
 					phases.add(new NoOpWorkflowPhase(dbos, workflows, steps));
 				}
 				HikariDataSource pool = context.getBean(HikariDataSource.class);
-				Runner runner = new Runner(database, pool, this.settings.iterationTime());
+				PhaseRunner runner = new PhaseRunner(database, pool, this.settings.iterationTime());
 				for (int round = 1; round <= this.settings.warmupIterations(); round++) {
 					for (Phase phase : phases) {
 						Measurement measurement = runner.measure(round, phase);
@@ -163,6 +158,8 @@ public final class StepOverheadBenchmark {
 		properties.put("dbos.recovery.enabled", false);
 		properties.put("dbos.recovery.heartbeat-interval", "60s");
 		properties.put("dbos.recovery.executor-timeout", "120s");
+		// no queue worker: its LISTEN connection never closes and its polls would add commits
+		properties.put("dbos.worker.enabled", false);
 		properties.put("logging.level.root", "WARN");
 		return new SpringApplicationBuilder(NoOpWorkflowApplication.class).web(WebApplicationType.NONE)
 			.bannerMode(Banner.Mode.OFF)
@@ -179,7 +176,7 @@ public final class StepOverheadBenchmark {
 				measurement.walBytesPerOperation());
 	}
 
-	private static String cpuModel() {
+	static String cpuModel() {
 		try {
 			return Files.readAllLines(Path.of("/proc/cpuinfo"))
 				.stream()
@@ -193,7 +190,7 @@ public final class StepOverheadBenchmark {
 		}
 	}
 
-	private static String loadAverage() {
+	static String loadAverage() {
 		try {
 			String[] fields = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
 			return String.join(" ", fields[0], fields[1], fields[2]);
@@ -203,80 +200,13 @@ public final class StepOverheadBenchmark {
 		}
 	}
 
-	private static String withoutParameters(String url) {
+	static String withoutParameters(String url) {
 		int query = url.indexOf('?');
 		return (query >= 0) ? url.substring(0, query) : url;
 	}
 
-	private static void log(String message) {
+	static void log(String message) {
 		System.err.println("[bench] " + message);
-	}
-
-	/**
-	 * Runs one phase for the iteration time and collects what the server counted.
-	 */
-	private static final class Runner {
-
-		private final BenchmarkDatabase database;
-
-		private final HikariDataSource pool;
-
-		private final long iterationNanos;
-
-		private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
-
-		Runner(BenchmarkDatabase database, HikariDataSource pool, Duration iterationTime) {
-			this.database = database;
-			this.pool = pool;
-			this.iterationNanos = iterationTime.toNanos();
-		}
-
-		Measurement measure(int round, Phase phase) throws Exception {
-			Counters before = this.database.counters();
-			phase.open();
-			Optional<Map<Integer, Long>> serverCpuBefore = BenchmarkDatabase.serverCpu(this.database.backends());
-			long operations = 0;
-			long cpuStart = this.threads.getCurrentThreadCpuTime();
-			long start = System.nanoTime();
-			long deadline = start + this.iterationNanos;
-			long now;
-			do {
-				phase.runOnce();
-				operations++;
-				now = System.nanoTime();
-			}
-			while (now < deadline);
-			long cpu = this.threads.getCurrentThreadCpuTime() - cpuStart;
-			List<Integer> backends = this.database.backends();
-			long serverCpu = serverCpuSince(serverCpuBefore, BenchmarkDatabase.serverCpu(backends));
-			phase.close();
-			closePooledConnections();
-			Counters used = this.database.awaitExit(backends).minus(before);
-			return new Measurement(round, phase.key(), phase.steps(), operations, now - start, cpu, serverCpu,
-					used.commits(), used.walBytes());
-		}
-
-		// a connection opened during the measurement counts from its start
-		private static long serverCpuSince(Optional<Map<Integer, Long>> before, Optional<Map<Integer, Long>> after) {
-			if (before.isEmpty() || after.isEmpty()) {
-				return -1;
-			}
-			long used = 0;
-			for (Map.Entry<Integer, Long> process : after.get().entrySet()) {
-				used += process.getValue() - before.get().getOrDefault(process.getKey(), 0L);
-			}
-			return used;
-		}
-
-		// the pool replaces them at once (minimum-idle): a new connection's only commit is the
-		// driver's SET application_name
-		private void closePooledConnections() {
-			HikariPoolMXBean bean = this.pool.getHikariPoolMXBean();
-			if (bean != null) {
-				bean.softEvictConnections();
-			}
-		}
-
 	}
 
 	/**
