@@ -120,6 +120,10 @@ public class NotificationListener {
 						}
 					}
 				}
+				// the connection goes back to a pool: it must not keep collecting notifications
+				try (Statement statement = connection.createStatement()) {
+					statement.execute("UNLISTEN *");
+				}
 			}
 			catch (SQLException | RuntimeException ex) {
 				this.connected = false;

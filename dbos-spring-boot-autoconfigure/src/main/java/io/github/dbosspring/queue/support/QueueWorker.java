@@ -111,7 +111,8 @@ public class QueueWorker implements SmartLifecycle {
 		this.active = true;
 		this.engine.setQueueWakeup(this::wake);
 		this.engine.addJobExecutor(this.pool);
-		if (this.listener != null) {
+		// a worker with nothing to serve does not hold a listening connection
+		if (this.listener != null && (!servedQueues().isEmpty() || this.queues.isAutoCreate())) {
 			this.listener.start();
 		}
 		Thread thread = new Thread(this::dispatch, "dbos-queue-dispatcher");

@@ -42,6 +42,28 @@ class WaitNotificationsIntegrationTests {
 	}
 
 	@Test
+	void stoppedListenerReturnsItsConnectionToThePoolNotListening() throws Exception {
+		try (com.zaxxer.hikari.HikariDataSource pool = new com.zaxxer.hikari.HikariDataSource()) {
+			pool.setJdbcUrl(TestDatabase.newDatabaseUrl());
+			pool.setMaximumPoolSize(1);
+			String channel = new DbosSchema("dbos").waitChannel();
+			WaitNotifications notifications = new WaitNotifications(pool, channel);
+			notifications.register("wf-2", "key").close();
+			long deadline = System.nanoTime() + 30_000_000_000L;
+			while (!notifications.isListening() && System.nanoTime() < deadline) {
+				Thread.sleep(5);
+			}
+			assertThat(notifications.isListening()).isTrue();
+			notifications.stop();
+
+			// the pool's only connection is the one the listener used
+			assertThat(JdbcClient.create(pool).sql("SELECT count(*) FROM pg_listening_channels()")
+				.query(Long.class)
+				.single()).isZero();
+		}
+	}
+
+	@Test
 	void hashMatchesPostgresMd5() {
 		DataSource dataSource = TestDatabase.dataSource(TestDatabase.newDatabaseUrl());
 		String expected = JdbcClient.create(dataSource)
