@@ -73,6 +73,8 @@ public class DbosClient {
 
 	private final QueueRepository queues;
 
+	private final io.github.dbosspring.workflow.support.WorkflowControl control;
+
 	private final DbosSerializer serializer;
 
 	private final @Nullable QueueRegistry queueRegistry;
@@ -108,6 +110,7 @@ public class DbosClient {
 		this.events = new WorkflowEventRepository(independent, schema);
 		this.messages = new WorkflowMessageRepository(independent, schema);
 		this.queues = new QueueRepository(independent, dataSource, schema);
+		this.control = new io.github.dbosspring.workflow.support.WorkflowControl(this.workflows, this.queues);
 		this.serializer = serializer;
 		this.queueRegistry = queueRegistry;
 		this.maxPayloadBytes = maxPayloadBytes;
@@ -257,12 +260,7 @@ public class DbosClient {
 	 * @throws WorkflowNotFoundException if no workflow has that ID
 	 */
 	public boolean cancel(String workflowId) {
-		boolean cancelled = this.workflows.cancel(workflowId, null, WorkflowCancelledException.class.getName(),
-				"cancelled");
-		if (!cancelled && this.workflows.find(workflowId).isEmpty()) {
-			throw new WorkflowNotFoundException("Cannot cancel workflow '" + workflowId + "': no workflow has that ID");
-		}
-		return cancelled;
+		return this.control.cancel(workflowId, false);
 	}
 
 	/**
@@ -270,12 +268,7 @@ public class DbosClient {
 	 * @return whether the workflow itself was cancelled by this call
 	 */
 	public boolean cancel(String workflowId, boolean cascade) {
-		boolean cancelled = this.workflows.cancel(workflowId, null, WorkflowCancelledException.class.getName(),
-				"cancelled", cascade);
-		if (!cancelled && this.workflows.find(workflowId).isEmpty()) {
-			throw new WorkflowNotFoundException("Cannot cancel workflow '" + workflowId + "': no workflow has that ID");
-		}
-		return cancelled;
+		return this.control.cancel(workflowId, cascade);
 	}
 
 	/**
@@ -283,8 +276,7 @@ public class DbosClient {
 	 * @return whether it existed
 	 */
 	public boolean delete(String workflowId, boolean cascade) {
-		this.workflows.cancel(workflowId, null, WorkflowCancelledException.class.getName(), "deleted", cascade);
-		return this.workflows.delete(workflowId, cascade) > 0;
+		return this.control.delete(workflowId, cascade);
 	}
 
 	/**
@@ -293,13 +285,7 @@ public class DbosClient {
 	 * @throws IllegalStateException if it completed successfully
 	 */
 	public void resume(String workflowId) {
-		boolean resumed = this.workflows.resume(workflowId);
-		WorkflowInfo info = this.workflows.find(workflowId)
-			.orElseThrow(() -> new WorkflowNotFoundException("Cannot resume '" + workflowId + "': no workflow has that "
-					+ "ID"));
-		if (!resumed && info.status() == WorkflowStatus.SUCCESS) {
-			throw new IllegalStateException("Cannot resume workflow '" + workflowId + "': it completed successfully");
-		}
+		this.control.resume(workflowId);
 	}
 
 	/**
@@ -310,21 +296,7 @@ public class DbosClient {
 	 */
 	public String fork(String workflowId, int fromStep, @Nullable String newWorkflowId,
 			@Nullable String applicationVersion) {
-		if (fromStep < 0) {
-			throw new IllegalArgumentException("fromStep must not be negative, was " + fromStep);
-		}
-		String id = (newWorkflowId != null) ? newWorkflowId : UUID.randomUUID().toString();
-		boolean forked;
-		try {
-			forked = this.workflows.fork(workflowId, id, fromStep, applicationVersion);
-		}
-		catch (org.springframework.dao.DuplicateKeyException ex) {
-			throw new DbosException("Cannot fork workflow '" + workflowId + "' as '" + id + "': that ID is taken");
-		}
-		if (!forked) {
-			throw new WorkflowNotFoundException("Cannot fork '" + workflowId + "': no workflow has that ID");
-		}
-		return id;
+		return this.control.fork(workflowId, fromStep, newWorkflowId, applicationVersion).workflowId();
 	}
 
 	/**
@@ -345,15 +317,7 @@ public class DbosClient {
 	 * @throws IllegalStateException if it is not dead-lettered
 	 */
 	public void replayDeadLetter(String workflowId) {
-		if (!this.queues.replay(workflowId)) {
-			WorkflowInfo info = this.workflows.find(workflowId)
-				.orElseThrow(() -> new WorkflowNotFoundException("Cannot replay '" + workflowId + "': no workflow "
-						+ "has that ID"));
-			if (info.status() != WorkflowStatus.ENQUEUED) {
-				throw new IllegalStateException("Cannot replay workflow '" + workflowId + "': it is " + info.status()
-						+ ", not DEAD_LETTER");
-			}
-		}
+		this.control.replayDeadLetter(workflowId);
 	}
 
 	public List<FailedAttempt> listAttempts(String workflowId) {

@@ -139,6 +139,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private final QueueRegistry queueRegistry;
 
+	private final WorkflowControl control;
+
 	private volatile java.util.function.Consumer<String> queueWakeup = (queue) -> {
 	};
 
@@ -181,6 +183,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			long maxPayloadBytes) {
 		this.queues = queues;
 		this.queueRegistry = queueRegistry;
+		this.control = new WorkflowControl(workflows, queues);
 		this.workflows = workflows;
 		this.steps = steps;
 		this.events = events;
@@ -680,12 +683,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 * @see #cancel(String)
 	 */
 	public boolean cancel(String workflowId, boolean cascade) {
-		boolean cancelled = this.workflows.cancel(workflowId, null, WorkflowCancelledException.class.getName(),
-				"cancelled", cascade);
-		if (!cancelled && this.workflows.find(workflowId).isEmpty()) {
-			throw new WorkflowNotFoundException("Cannot cancel workflow '" + workflowId + "': no workflow has that ID");
-		}
-		return cancelled;
+		return this.control.cancel(workflowId, cascade);
 	}
 
 	/**
@@ -697,21 +695,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 * @throws IllegalStateException if it is not dead-lettered
 	 */
 	public <T> WorkflowHandle<T> replayDeadLetter(String workflowId) {
-		if (!this.queues.replay(workflowId)) {
-			WorkflowInfo info = this.workflows.find(workflowId)
-				.orElseThrow(() -> new WorkflowNotFoundException("Cannot replay '" + workflowId + "': no workflow "
-						+ "has that ID"));
-			if (info.status() != WorkflowStatus.ENQUEUED) {
-				throw new IllegalStateException("Cannot replay workflow '" + workflowId + "': it is " + info.status()
-						+ ", not DEAD_LETTER");
-			}
-			// replayed concurrently: it is enqueued again either way
-		}
-		WorkflowInfo info = this.workflows.find(workflowId).orElseThrow();
-		if (info.queueName() != null) {
-			wake(info.queueName());
-		}
-		return new DefaultWorkflowHandle<>(this, workflowId, this.registry.find(info.workflowName()).orElse(null));
+		return woken(this.control.replayDeadLetter(workflowId));
 	}
 
 	/**
@@ -724,17 +708,16 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 * @throws IllegalStateException if it completed successfully
 	 */
 	public <T> WorkflowHandle<T> resume(String workflowId) {
-		boolean resumed = this.workflows.resume(workflowId);
-		WorkflowInfo info = this.workflows.find(workflowId)
-			.orElseThrow(() -> new WorkflowNotFoundException("Cannot resume '" + workflowId + "': no workflow has that "
-					+ "ID"));
-		if (!resumed && info.status() == WorkflowStatus.SUCCESS) {
-			throw new IllegalStateException("Cannot resume workflow '" + workflowId + "': it completed successfully");
-		}
+		return woken(this.control.resume(workflowId));
+	}
+
+	/** Wakes the workflow's queue here, if it is a job, and returns a handle for it. */
+	private <T> WorkflowHandle<T> woken(WorkflowInfo info) {
 		if (info.queueName() != null) {
 			wake(info.queueName());
 		}
-		return new DefaultWorkflowHandle<>(this, workflowId, this.registry.find(info.workflowName()).orElse(null));
+		return new DefaultWorkflowHandle<>(this, info.workflowId(),
+				this.registry.find(info.workflowName()).orElse(null));
 	}
 
 	/**
@@ -749,25 +732,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 */
 	public <T> WorkflowHandle<T> fork(String workflowId, int fromStep, @Nullable String newWorkflowId,
 			@Nullable String applicationVersion) {
-		if (fromStep < 0) {
-			throw new IllegalArgumentException("fromStep must not be negative, was " + fromStep);
-		}
-		String id = (newWorkflowId != null) ? newWorkflowId : UUID.randomUUID().toString();
-		boolean forked;
-		try {
-			forked = this.workflows.fork(workflowId, id, fromStep, applicationVersion);
-		}
-		catch (org.springframework.dao.DuplicateKeyException ex) {
-			throw new DbosException("Cannot fork workflow '" + workflowId + "' as '" + id + "': that ID is taken");
-		}
-		if (!forked) {
-			throw new WorkflowNotFoundException("Cannot fork '" + workflowId + "': no workflow has that ID");
-		}
-		WorkflowInfo info = this.workflows.find(id).orElseThrow();
-		if (info.queueName() != null) {
-			wake(info.queueName());
-		}
-		return new DefaultWorkflowHandle<>(this, id, this.registry.find(info.workflowName()).orElse(null));
+		return woken(this.control.fork(workflowId, fromStep, newWorkflowId, applicationVersion));
 	}
 
 	/**
@@ -777,8 +742,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 * @return whether it existed
 	 */
 	public boolean delete(String workflowId, boolean cascade) {
-		this.workflows.cancel(workflowId, null, WorkflowCancelledException.class.getName(), "deleted", cascade);
-		return this.workflows.delete(workflowId, cascade) > 0;
+		return this.control.delete(workflowId, cascade);
 	}
 
 	public List<QueueRepository.FailedAttempt> listAttempts(String workflowId) {
@@ -821,30 +785,37 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 * Records (or replays) the deadline of a wait as a step, and returns the time left.
 	 */
 	private Duration durableTimeout(WorkflowExecutionContext context, Duration timeout) {
+		long deadline = recordedTime(context, TIMEOUT_STEP, timeout, "the deadline of a wait");
+		return Duration.ofMillis(Math.max(0, deadline - System.currentTimeMillis()));
+	}
+
+	/**
+	 * A point in time recorded as the next step (epoch milliseconds): {@code from now} on the
+	 * first execution, the recorded value on a re-execution.
+	 * @param what what the time is, for messages
+	 */
+	private long recordedTime(WorkflowExecutionContext context, String stepName, Duration fromNow, String what) {
 		int stepId = context.nextStepId();
 		StepInfo recorded = context.recorded(stepId);
-		long deadline;
 		if (recorded != null) {
-			checkStepName(context, stepId, recorded, TIMEOUT_STEP);
-			Long recordedDeadline = (Long) this.serializer.deserialize(recorded.output(), Long.class);
-			deadline = (recordedDeadline != null) ? recordedDeadline : 0L;
+			checkStepName(context, stepId, recorded, stepName);
+			Long recordedTime = (Long) this.serializer.deserialize(recorded.output(), Long.class);
+			return (recordedTime != null) ? recordedTime : 0L;
 		}
-		else {
-			checkBoundary(context);
-			deadline = System.currentTimeMillis() + timeout.toMillis();
-			boolean written;
-			try {
-				written = this.steps.insert(context.workflowId(), this.executorId, stepId, TIMEOUT_STEP,
-						Long.toString(deadline), Long.class.getName(), null, null, null, 0);
-			}
-			catch (DataAccessException ex) {
-				throw abandon(context, "could not record the deadline of a wait (" + ex.getMessage() + ")");
-			}
-			if (!written && this.steps.find(context.workflowId(), stepId).isEmpty()) {
-				throw abandon(context, "this executor no longer owns it; a wait's deadline was not recorded");
-			}
+		checkBoundary(context);
+		long time = System.currentTimeMillis() + fromNow.toMillis();
+		boolean written;
+		try {
+			written = this.steps.insert(context.workflowId(), this.executorId, stepId, stepName, Long.toString(time),
+					Long.class.getName(), null, null, null, 0);
 		}
-		return Duration.ofMillis(Math.max(0, deadline - System.currentTimeMillis()));
+		catch (DataAccessException ex) {
+			throw abandon(context, "could not record " + what + " (" + ex.getMessage() + ")");
+		}
+		if (!written && this.steps.find(context.workflowId(), stepId).isEmpty()) {
+			throw abandon(context, "this executor no longer owns it; " + what + " was not recorded");
+		}
+		return time;
 	}
 
 	/**
@@ -862,29 +833,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			sleepPlainly(duration);
 			return;
 		}
-		int stepId = context.nextStepId();
-		StepInfo recorded = context.recorded(stepId);
-		long wakeAt;
-		if (recorded != null) {
-			checkStepName(context, stepId, recorded, SLEEP_STEP);
-			Long recordedWakeAt = (Long) this.serializer.deserialize(recorded.output(), Long.class);
-			wakeAt = (recordedWakeAt != null) ? recordedWakeAt : 0L;
-		}
-		else {
-			checkBoundary(context);
-			wakeAt = System.currentTimeMillis() + duration.toMillis();
-			boolean written;
-			try {
-				written = this.steps.insert(context.workflowId(), this.executorId, stepId, SLEEP_STEP,
-						Long.toString(wakeAt), Long.class.getName(), null, null, null, 0);
-			}
-			catch (DataAccessException ex) {
-				throw abandon(context, "could not record its sleep (" + ex.getMessage() + ")");
-			}
-			if (!written && this.steps.find(context.workflowId(), stepId).isEmpty()) {
-				throw abandon(context, "this executor no longer owns it; its sleep was not recorded");
-			}
-		}
+		long wakeAt = recordedTime(context, SLEEP_STEP, duration, "its sleep's wake-up time");
 		long remaining = wakeAt - System.currentTimeMillis();
 		if (remaining <= 0) {
 			return;
