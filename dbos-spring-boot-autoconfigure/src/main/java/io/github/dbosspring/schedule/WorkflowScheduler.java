@@ -5,7 +5,9 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 
 import org.apache.commons.logging.Log;
@@ -116,15 +118,37 @@ public class WorkflowScheduler implements SmartLifecycle {
 		scheduler.start();
 	}
 
+	/**
+	 * The tick after which this process starts ticks: now, or for a backfill the last tick
+	 * recorded, moved forward so that at most {@link #MAX_BACKFILL} missed ticks (the most
+	 * recent ones) run.
+	 */
 	private Instant firstTick(Schedule schedule, CronExpression cron, ZoneId zone) {
 		Instant now = Instant.now();
-		if (schedule.backfill()) {
-			Instant last = this.workflows.lastScheduledTick(schedule.workflowName());
-			if (last != null) {
-				return last;
-			}
+		if (!schedule.backfill()) {
+			return now;
 		}
-		return now;
+		Instant last = this.workflows.lastScheduledTick(schedule.workflowName());
+		if (last == null) {
+			return now;
+		}
+		Deque<Instant> missed = new ArrayDeque<>();
+		long dropped = 0;
+		ZonedDateTime tick = cron.next(last.atZone(zone));
+		while (tick != null && !tick.toInstant().isAfter(now)) {
+			missed.addLast(tick.toInstant());
+			if (missed.size() > MAX_BACKFILL) {
+				last = missed.removeFirst();
+				dropped++;
+			}
+			tick = cron.next(tick);
+		}
+		if (dropped > 0) {
+			logger.warn("Schedule of '" + schedule.workflowName() + "' missed more than " + MAX_BACKFILL
+					+ " ticks; the backfill skips the " + dropped + " oldest and runs the most recent " + MAX_BACKFILL
+					+ " (from " + missed.peekFirst() + ")");
+		}
+		return last;
 	}
 
 	private void run(List<Ticker> tickers) {
@@ -132,7 +156,6 @@ public class WorkflowScheduler implements SmartLifecycle {
 			Instant now = Instant.now();
 			Instant wake = now.plusSeconds(60);
 			for (Ticker ticker : tickers) {
-				int started = 0;
 				while (this.running) {
 					ZonedDateTime next = ticker.cron.next(ticker.last.atZone(ticker.zone));
 					if (next == null) {
@@ -145,9 +168,7 @@ public class WorkflowScheduler implements SmartLifecycle {
 						}
 						break;
 					}
-					if (started++ < MAX_BACKFILL) {
-						fire(ticker, tick);
-					}
+					fire(ticker, tick);
 					ticker.last = tick;
 				}
 			}
