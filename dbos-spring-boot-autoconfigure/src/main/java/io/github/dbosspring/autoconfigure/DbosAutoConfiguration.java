@@ -24,6 +24,7 @@ import io.github.dbosspring.serialization.JacksonDbosSerializer;
 import io.github.dbosspring.store.DbosSchema;
 import io.github.dbosspring.store.DbosSchemaMigrator;
 import io.github.dbosspring.store.ExecutorRepository;
+import io.github.dbosspring.store.GroupCommit;
 import io.github.dbosspring.store.QueueRepository;
 import io.github.dbosspring.store.StepOutputRepository;
 import io.github.dbosspring.store.WorkflowEventRepository;
@@ -137,15 +138,28 @@ public final class DbosAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	WorkflowStatusRepository dbosWorkflowStatusRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
-		return new WorkflowStatusRepository(database.getDataSource(), migrator.getSchema());
+	GroupCommit dbosGroupCommit(DbosSystemDatabase database, DbosProperties properties) {
+		return new GroupCommit(database.getDataSource(), properties.isGroupCommit());
 	}
 
 	@Bean
 	@ConditionalOnMissingBean
-	StepOutputRepository dbosStepOutputRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
-		return new StepOutputRepository(database.getDataSource(), database.getCallerDataSource(),
+	WorkflowStatusRepository dbosWorkflowStatusRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator,
+			GroupCommit groupCommit) {
+		WorkflowStatusRepository repository = new WorkflowStatusRepository(database.getDataSource(),
 				migrator.getSchema());
+		repository.setGroupCommit(groupCommit);
+		return repository;
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	StepOutputRepository dbosStepOutputRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator,
+			GroupCommit groupCommit) {
+		StepOutputRepository repository = new StepOutputRepository(database.getDataSource(),
+				database.getCallerDataSource(), migrator.getSchema());
+		repository.setGroupCommit(groupCommit);
+		return repository;
 	}
 
 	@Bean

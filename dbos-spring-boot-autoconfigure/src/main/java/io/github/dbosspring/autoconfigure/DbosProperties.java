@@ -49,6 +49,12 @@ public class DbosProperties implements InitializingBean {
 	private DataSize maxPayloadSize = DataSize.ofMegabytes(1);
 
 	/**
+	 * Whether the step checkpoints and outcomes of workflows running at the same time in
+	 * this process share commits (each still returns only once its own is committed).
+	 */
+	private boolean groupCommit = true;
+
+	/**
 	 * Threads that run background-started and recovered workflows.
 	 */
 	private int workflowPoolSize = 64;
@@ -204,6 +210,14 @@ public class DbosProperties implements InitializingBean {
 
 	public void setMaxPayloadSize(DataSize maxPayloadSize) {
 		this.maxPayloadSize = maxPayloadSize;
+	}
+
+	public boolean isGroupCommit() {
+		return this.groupCommit;
+	}
+
+	public void setGroupCommit(boolean groupCommit) {
+		this.groupCommit = groupCommit;
 	}
 
 	public int getWorkflowPoolSize() {

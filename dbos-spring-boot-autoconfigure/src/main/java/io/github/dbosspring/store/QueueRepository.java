@@ -118,21 +118,24 @@ public class QueueRepository {
 	// A failed attempt: back to the queue after a delay, or dead-lettered; either way its
 	// error is kept in workflow_attempts. Failed step records after the last successful
 	// step are dropped so the next attempt runs those steps again; completed ones stay.
+	// One clock reading for the failure: the next attempt is due exactly the backoff after the
+	// recorded failure time.
 	private static final String FAIL_ATTEMPT = """
-			WITH failed AS (
+			WITH t AS MATERIALIZED (SELECT clock_timestamp() AS at),
+			failed AS (
 				UPDATE %s.workflow_status
 				SET status = CASE WHEN ? THEN 'ENQUEUED' ELSE 'DEAD_LETTER' END,
 					executor_id = CASE WHEN ? THEN NULL ELSE executor_id END,
-					scheduled_for = CASE WHEN ? THEN clock_timestamp() + ? * interval '1 millisecond'
+					scheduled_for = CASE WHEN ? THEN (SELECT at FROM t) + ? * interval '1 millisecond'
 						ELSE scheduled_for END,
-					error_class = ?, error_message = ?, updated_at = clock_timestamp(),
-					completed_at = CASE WHEN ? THEN NULL ELSE clock_timestamp() END
+					error_class = ?, error_message = ?, updated_at = (SELECT at FROM t),
+					completed_at = CASE WHEN ? THEN NULL ELSE (SELECT at FROM t) END
 				WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING' AND attempt = ?
 				RETURNING workflow_id, attempt, started_at, status, queue_name),
 			attempt AS (
 				INSERT INTO %s.workflow_attempts (workflow_id, attempt, executor_id, error_class, error_message,
-					started_at)
-				SELECT workflow_id, attempt, ?, ?, ?, started_at FROM failed
+					started_at, failed_at)
+				SELECT workflow_id, attempt, ?, ?, ?, started_at, (SELECT at FROM t) FROM failed
 				ON CONFLICT (workflow_id, attempt) DO NOTHING),
 			dropped AS (
 				DELETE FROM %s.step_outputs s

@@ -55,6 +55,8 @@ public class StepOutputRepository {
 
 	private final String selectOne;
 
+	private GroupCommit groupCommit;
+
 	public StepOutputRepository(DataSource dataSource, DbosSchema schema) {
 		this(dataSource, null, schema);
 	}
@@ -72,6 +74,16 @@ public class StepOutputRepository {
 		this.insert = schema.qualify(INSERT);
 		this.selectAll = schema.qualify(SELECT_ALL);
 		this.selectOne = schema.qualify(SELECT_ONE);
+		this.groupCommit = new GroupCommit(dataSource, false);
+	}
+
+	/**
+	 * Writes checkpoints through the given group commit (shared with the workflow outcomes),
+	 * instead of one autocommitted statement each.
+	 * @param groupCommit the group commit, on this repository's DataSource
+	 */
+	public void setGroupCommit(GroupCommit groupCommit) {
+		this.groupCommit = groupCommit;
 	}
 
 	/**
@@ -84,10 +96,8 @@ public class StepOutputRepository {
 	public boolean insert(String workflowId, String executorId, int stepId, String stepName, @Nullable String output,
 			@Nullable String outputType, @Nullable String errorClass, @Nullable String errorMessage,
 			@Nullable String childWorkflowId, double durationSeconds) {
-		return this.jdbc.sql(this.insert)
-			.params(workflowId, stepId, stepName, output, outputType, errorClass, errorMessage, childWorkflowId,
-					durationSeconds, workflowId, executorId)
-			.update() == 1;
+		return this.groupCommit.update(this.insert, workflowId, stepId, stepName, output, outputType, errorClass,
+				errorMessage, childWorkflowId, durationSeconds, workflowId, executorId) == 1;
 	}
 
 	/**

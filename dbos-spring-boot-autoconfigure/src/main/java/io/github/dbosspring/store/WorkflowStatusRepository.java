@@ -199,6 +199,8 @@ public class WorkflowStatusRepository {
 
 	private final String completeAndNotify;
 
+	private GroupCommit groupCommit;
+
 	private final String cancel;
 
 	private final String delete;
@@ -227,6 +229,16 @@ public class WorkflowStatusRepository {
 		this.resume = schema.qualify(RESUME);
 		this.fork = schema.qualify(FORK);
 		this.channel = schema.queueChannel();
+		this.groupCommit = new GroupCommit(dataSource, false);
+	}
+
+	/**
+	 * Records workflow outcomes through the given group commit (shared with the step
+	 * checkpoints), instead of one autocommitted statement each.
+	 * @param groupCommit the group commit, on this repository's DataSource
+	 */
+	public void setGroupCommit(GroupCommit groupCommit) {
+		this.groupCommit = groupCommit;
 	}
 
 	/**
@@ -255,9 +267,8 @@ public class WorkflowStatusRepository {
 	 */
 	public boolean complete(String workflowId, String executorId, WorkflowStatus status, @Nullable String output,
 			@Nullable String errorClass, @Nullable String errorMessage) {
-		return this.jdbc.sql(this.complete)
-			.params(status.name(), output, errorClass, errorMessage, workflowId, executorId)
-			.update() == 1;
+		return this.groupCommit.update(this.complete, status.name(), output, errorClass, errorMessage, workflowId,
+				executorId) == 1;
 	}
 
 	/**
@@ -267,10 +278,8 @@ public class WorkflowStatusRepository {
 	 */
 	public boolean completeAndNotify(String workflowId, String executorId, WorkflowStatus status,
 			@Nullable String output, @Nullable String errorClass, @Nullable String errorMessage) {
-		return this.jdbc.sql(this.completeAndNotify)
-			.params(status.name(), output, errorClass, errorMessage, workflowId, executorId, this.channel)
-			.query(Long.class)
-			.single() == 1;
+		return this.groupCommit.queryCount(this.completeAndNotify, status.name(), output, errorClass, errorMessage,
+				workflowId, executorId, this.channel) == 1;
 	}
 
 	/**

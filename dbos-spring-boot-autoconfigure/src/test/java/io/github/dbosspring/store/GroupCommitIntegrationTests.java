@@ -1,0 +1,154 @@
+package io.github.dbosspring.store;
+
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import io.github.dbosspring.test.TestDatabase;
+
+import org.springframework.dao.DataAccessException;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatExceptionOfType;
+
+/**
+ * Statements submitted while a write is in progress share the next transaction; each
+ * caller gets its own update count, and a failing statement fails only its own caller.
+ */
+class GroupCommitIntegrationTests {
+
+	private static final String INSERT = "INSERT INTO grouped (id, value) VALUES (?, ?) ON CONFLICT (id) DO NOTHING";
+
+	private static final String UPDATE_BLOCKER = "UPDATE blocker SET n = n + 1 WHERE id = 1";
+
+	private static DataSource dataSource;
+
+	private static JdbcClient jdbc;
+
+	private static ExecutorService threads;
+
+	@BeforeAll
+	static void database() {
+		dataSource = TestDatabase.dataSource(TestDatabase.newDatabaseUrl());
+		jdbc = JdbcClient.create(dataSource);
+		jdbc.sql("CREATE TABLE grouped (id int PRIMARY KEY, value text NOT NULL)").update();
+		jdbc.sql("CREATE TABLE blocker (id int PRIMARY KEY, n int NOT NULL)").update();
+		jdbc.sql("INSERT INTO blocker VALUES (1, 0)").update();
+		threads = Executors.newCachedThreadPool();
+	}
+
+	@AfterAll
+	static void stop() {
+		threads.shutdownNow();
+	}
+
+	@BeforeEach
+	void empty() {
+		jdbc.sql("DELETE FROM grouped").update();
+	}
+
+	@Test
+	void statementsQueuedBehindAWriteShareOneTransactionAndEachGetsItsOwnCount() throws Exception {
+		GroupCommit groupCommit = new GroupCommit(dataSource, true);
+		jdbc.sql("INSERT INTO grouped VALUES (3, 'already there')").update();
+		List<CompletableFuture<Integer>> queued = new ArrayList<>();
+		try (Connection lock = dataSource.getConnection()) {
+			lock.setAutoCommit(false);
+			try (Statement statement = lock.createStatement()) {
+				statement.execute("SELECT n FROM blocker WHERE id = 1 FOR UPDATE");
+			}
+			// the first write waits for the test's row lock; everything submitted meanwhile queues
+			CompletableFuture<Integer> first = CompletableFuture
+				.supplyAsync(() -> groupCommit.update(UPDATE_BLOCKER), threads);
+			awaitBlockedBackend();
+			for (int id = 1; id <= 5; id++) {
+				int key = id;
+				queued.add(CompletableFuture.supplyAsync(() -> groupCommit.update(INSERT, key, "v" + key), threads));
+			}
+			awaitWaiting(groupCommit, 5);
+			assertThat(queued).noneMatch(CompletableFuture::isDone);
+			lock.rollback();
+			assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+		}
+		List<Integer> counts = new ArrayList<>();
+		for (CompletableFuture<Integer> future : queued) {
+			counts.add(future.get(30, TimeUnit.SECONDS));
+		}
+		assertThat(counts).containsExactly(1, 1, 0, 1, 1);
+		List<Long> transactions = jdbc.sql("SELECT DISTINCT xmin::text::bigint FROM grouped WHERE id <> 3")
+			.query(Long.class)
+			.list();
+		assertThat(transactions).as("the four new rows were written by one transaction").hasSize(1);
+	}
+
+	@Test
+	void aFailingStatementFailsOnlyItsOwnCaller() throws Exception {
+		GroupCommit groupCommit = new GroupCommit(dataSource, true);
+		List<CompletableFuture<Integer>> queued = new ArrayList<>();
+		CompletableFuture<Integer> failing;
+		try (Connection lock = dataSource.getConnection()) {
+			lock.setAutoCommit(false);
+			try (Statement statement = lock.createStatement()) {
+				statement.execute("SELECT n FROM blocker WHERE id = 1 FOR UPDATE");
+			}
+			CompletableFuture<Integer> first = CompletableFuture
+				.supplyAsync(() -> groupCommit.update(UPDATE_BLOCKER), threads);
+			awaitBlockedBackend();
+			queued.add(CompletableFuture.supplyAsync(() -> groupCommit.update(INSERT, 10, "ten"), threads));
+			// value is NOT NULL: this one fails, and rolls back the shared transaction
+			failing = CompletableFuture.supplyAsync(() -> groupCommit.update(INSERT, 11, null), threads);
+			queued.add(CompletableFuture.supplyAsync(() -> groupCommit.update(INSERT, 12, "twelve"), threads));
+			awaitWaiting(groupCommit, 3);
+			lock.rollback();
+			assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+		}
+		for (CompletableFuture<Integer> future : queued) {
+			assertThat(future.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+		}
+		assertThatExceptionOfType(java.util.concurrent.ExecutionException.class)
+			.isThrownBy(() -> failing.get(30, TimeUnit.SECONDS))
+			.withCauseInstanceOf(DataAccessException.class)
+			.withMessageContaining("null value");
+		assertThat(jdbc.sql("SELECT id FROM grouped ORDER BY id").query(Integer.class).list()).containsExactly(10, 12);
+	}
+
+	@Test
+	void queryCountReturnsTheStatementsNumber() {
+		GroupCommit groupCommit = new GroupCommit(dataSource, true);
+		int count = groupCommit.queryCount("WITH inserted AS (" + INSERT + " RETURNING id) SELECT count(*) FROM inserted",
+				20, "twenty");
+		assertThat(count).isEqualTo(1);
+		assertThat(new GroupCommit(dataSource, false).update(INSERT, 20, "again")).isZero();
+	}
+
+	private static void awaitWaiting(GroupCommit groupCommit, int statements) throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (groupCommit.waiting() < statements) {
+			assertThat(System.nanoTime()).as("%s statements wait within 30 s", statements).isLessThan(deadline);
+			Thread.sleep(10);
+		}
+	}
+
+	private static void awaitBlockedBackend() throws InterruptedException {
+		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+		while (jdbc.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+				+ "AND wait_event_type = 'Lock'").query(Long.class).single() == 0) {
+			assertThat(System.nanoTime()).as("a backend waits for the lock within 30 s").isLessThan(deadline);
+			Thread.sleep(20);
+		}
+	}
+
+}
