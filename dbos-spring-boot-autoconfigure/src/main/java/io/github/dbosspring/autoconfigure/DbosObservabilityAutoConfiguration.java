@@ -3,9 +3,15 @@ package io.github.dbosspring.autoconfigure;
 import java.time.Duration;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationRegistry;
 
 import io.github.dbosspring.actuate.health.DbosHealthIndicator;
+import io.github.dbosspring.client.DbosClient;
 import io.github.dbosspring.observation.DbosMetrics;
+import io.github.dbosspring.observation.ObservationWorkflowTracing;
+import io.github.dbosspring.observation.StepObservationConvention;
+import io.github.dbosspring.observation.WorkflowObservationConvention;
+import io.github.dbosspring.observation.WorkflowStartObservationConvention;
 import io.github.dbosspring.queue.Queue;
 import io.github.dbosspring.queue.QueueRegistry;
 import io.github.dbosspring.queue.support.QueueWorker;
@@ -24,14 +30,15 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * Micrometer meters and the {@code dbos} health indicator, when their libraries are
- * present.
+ * Micrometer meters, observations (tracing spans) of workflows and steps, and the
+ * {@code dbos} health indicator, when their libraries are present.
  *
  * @since 0.2.0
  */
 @AutoConfiguration(after = DbosAutoConfiguration.class, afterName = {
 		"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-		"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration" })
+		"org.springframework.boot.micrometer.metrics.autoconfigure.export.simple.SimpleMetricsExportAutoConfiguration",
+		"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
 @ConditionalOnBean(WorkflowEngine.class)
 public final class DbosObservabilityAutoConfiguration {
 
@@ -49,6 +56,33 @@ public final class DbosObservabilityAutoConfiguration {
 					workflows::countEnqueuedByQueue);
 			engine.setObserver(metrics);
 			return metrics;
+		}
+
+	}
+
+	/**
+	 * Observations of workflow starts, executions and steps; the engine and the client store
+	 * each workflow's trace context with it.
+	 */
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(ObservationRegistry.class)
+	@ConditionalOnBean(ObservationRegistry.class)
+	@ConditionalOnBooleanProperty(name = "dbos.observation.enabled", matchIfMissing = true)
+	static class Observations {
+
+		@Bean
+		@ConditionalOnMissingBean
+		ObservationWorkflowTracing dbosWorkflowTracing(ObservationRegistry registry, WorkflowEngine engine,
+				ObjectProvider<DbosClient> client, ObjectProvider<WorkflowStartObservationConvention> startConvention,
+				ObjectProvider<WorkflowObservationConvention> workflowConvention,
+				ObjectProvider<StepObservationConvention> stepConvention) {
+			ObservationWorkflowTracing tracing = new ObservationWorkflowTracing(registry);
+			tracing.setStartConvention(startConvention.getIfUnique());
+			tracing.setWorkflowConvention(workflowConvention.getIfUnique());
+			tracing.setStepConvention(stepConvention.getIfUnique());
+			engine.setTracing(tracing);
+			client.ifAvailable((available) -> available.setTracing(tracing));
+			return tracing;
 		}
 
 	}

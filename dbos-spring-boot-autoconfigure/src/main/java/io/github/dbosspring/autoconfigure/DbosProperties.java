@@ -77,6 +77,8 @@ public class DbosProperties implements InitializingBean {
 
 	private final Scheduler scheduler = new Scheduler();
 
+	private final Observation observation = new Observation();
+
 	/**
 	 * Scheduled workflows declared in properties, by workflow name (use brackets for names
 	 * with dots: {@code dbos.schedules.[Reports.nightly].cron}).
@@ -162,6 +164,10 @@ public class DbosProperties implements InitializingBean {
 
 	public Scheduler getScheduler() {
 		return this.scheduler;
+	}
+
+	public Observation getObservation() {
+		return this.observation;
 	}
 
 	public java.util.Map<String, Schedule> getSchedules() {
@@ -250,6 +256,28 @@ public class DbosProperties implements InitializingBean {
 
 	public SelfInvocation getSelfInvocation() {
 		return this.selfInvocation;
+	}
+
+	/**
+	 * Micrometer observations (tracing spans) of workflows and steps.
+	 */
+	public static class Observation {
+
+		/**
+		 * Whether to observe workflow starts, executions and steps when an
+		 * ObservationRegistry exists, storing each workflow's trace context so that its
+		 * executions continue the trace of the code that started it.
+		 */
+		private boolean enabled = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
 	}
 
 	/**

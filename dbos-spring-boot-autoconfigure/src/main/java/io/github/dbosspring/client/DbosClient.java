@@ -41,6 +41,7 @@ import io.github.dbosspring.workflow.WorkflowQuery;
 import io.github.dbosspring.workflow.WorkflowStatus;
 import io.github.dbosspring.workflow.support.PollBackoff;
 import io.github.dbosspring.workflow.support.RecordedErrors;
+import io.github.dbosspring.workflow.support.WorkflowTracing;
 
 import org.springframework.jdbc.datasource.DelegatingDataSource;
 
@@ -81,6 +82,8 @@ public class DbosClient {
 
 	private final long maxPayloadBytes;
 
+	private volatile WorkflowTracing tracing = WorkflowTracing.NONE;
+
 	/**
 	 * A client for the system database in schema {@code dbos}, with JSON as the workers
 	 * write it.
@@ -114,6 +117,15 @@ public class DbosClient {
 		this.serializer = serializer;
 		this.queueRegistry = queueRegistry;
 		this.maxPayloadBytes = maxPayloadBytes;
+	}
+
+	/**
+	 * Sets what traces enqueues: each job stores the trace context of its enqueue, and the
+	 * worker that runs it continues that trace.
+	 * @param tracing the tracing
+	 */
+	public void setTracing(WorkflowTracing tracing) {
+		this.tracing = tracing;
 	}
 
 	// ------------------------------------------------------------------ enqueue
@@ -158,16 +170,25 @@ public class DbosClient {
 		}
 		checkSize(inputs, "the arguments of '" + workflowName + "'");
 		String id = (options.workflowId() != null) ? options.workflowId() : UUID.randomUUID().toString();
-		NewJob job = new NewJob(id, workflowName, null, null, inputs, options.applicationVersion(), null,
-				options.queueName(), options.deduplicationId(), options.priority(), options.partitionKey(),
-				options.delay(), options.scheduledFor(), options.maxAttempts(), options.timeout());
-		EnqueueResult result = this.queues.enqueue(job);
-		if (result.outcome() == EnqueueOutcome.DUPLICATE) {
-			throw new DeduplicationException(options.queueName(), options.deduplicationId());
+		WorkflowTracing.Start trace = this.tracing.start(workflowName, id, options.queueName());
+		try {
+			NewJob job = new NewJob(id, workflowName, null, null, inputs, options.applicationVersion(), null,
+					options.queueName(), options.deduplicationId(), options.priority(), options.partitionKey(),
+					options.delay(), options.scheduledFor(), options.maxAttempts(), options.timeout(),
+					trace.traceContext());
+			EnqueueResult result = this.queues.enqueue(job);
+			if (result.outcome() == EnqueueOutcome.DUPLICATE) {
+				throw new DeduplicationException(options.queueName(), options.deduplicationId());
+			}
+			if (result.outcome() == EnqueueOutcome.EXISTS && !result.workflowName().equals(workflowName)) {
+				throw new DbosException("Workflow ID '" + id + "' is already used by a workflow named '"
+						+ result.workflowName() + "', not '" + workflowName + "'. Nothing was enqueued.");
+			}
+			trace.end(null);
 		}
-		if (result.outcome() == EnqueueOutcome.EXISTS && !result.workflowName().equals(workflowName)) {
-			throw new DbosException("Workflow ID '" + id + "' is already used by a workflow named '"
-					+ result.workflowName() + "', not '" + workflowName + "'. Nothing was enqueued.");
+		catch (RuntimeException ex) {
+			trace.end(ex);
+			throw ex;
 		}
 		return new ClientHandle<>(id, resultType);
 	}

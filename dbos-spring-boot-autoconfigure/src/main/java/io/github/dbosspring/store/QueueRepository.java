@@ -39,10 +39,10 @@ public class QueueRepository {
 			WITH inserted AS (
 				INSERT INTO %s.workflow_status (workflow_id, status, workflow_name, class_name, bean_name, inputs,
 					application_version, parent_workflow_id, queue_name, deduplication_id, priority, partition_key,
-					scheduled_for, max_attempts, timeout_ms)
+					scheduled_for, max_attempts, timeout_ms, trace_context)
 				VALUES (?, 'ENQUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 					CASE WHEN ?::bigint IS NULL THEN ?::timestamptz
-						ELSE clock_timestamp() + ?::bigint * interval '1 millisecond' END, ?, ?)
+						ELSE clock_timestamp() + ?::bigint * interval '1 millisecond' END, ?, ?, ?)
 				ON CONFLICT DO NOTHING
 				RETURNING workflow_id)
 			SELECT count(*) FROM inserted, pg_notify(?, ?)""";
@@ -75,7 +75,8 @@ public class QueueRepository {
 	private static final String CLAIM_RETURNING = """
 			RETURNING w.workflow_id, w.workflow_name, w.inputs, w.attempt, w.max_attempts, w.deadline, w.priority,
 				w.created_at, w.partition_key,
-				EXISTS (SELECT 1 FROM %s.step_outputs o WHERE o.workflow_id = w.workflow_id) AS has_steps""";
+				EXISTS (SELECT 1 FROM %s.step_outputs o WHERE o.workflow_id = w.workflow_id) AS has_steps,
+				w.trace_context""";
 
 	private static final String CLAIM = "WITH candidates AS (SELECT workflow_id FROM %s.workflow_status WHERE " + DUE
 			+ """
@@ -185,7 +186,7 @@ public class QueueRepository {
 	private static final RowMapper<ClaimedJob> CLAIMED = (rs, rowNum) -> new ClaimedJob(rs.getString(1),
 			rs.getString(2), rs.getString(3), rs.getInt(4), rs.getObject(5, Integer.class),
 			WorkflowStatusRepository.instant(rs, "deadline"), rs.getInt(7), WorkflowStatusRepository.instant(rs,
-					"created_at"), rs.getString(9), rs.getBoolean(10));
+					"created_at"), rs.getString(9), rs.getBoolean(10), rs.getString(11));
 
 	private final DataSource dataSource;
 
@@ -319,7 +320,8 @@ public class QueueRepository {
 				.params(job.workflowId(), job.workflowName(), job.className(), job.beanName(), job.inputs(),
 						job.applicationVersion(), job.parentWorkflowId(), job.queueName(), job.deduplicationId(),
 						job.priority(), job.partitionKey(), delayMillis, scheduledFor, delayMillis, job.maxAttempts(),
-						(job.timeout() != null) ? job.timeout().toMillis() : null, this.channel, job.queueName())
+						(job.timeout() != null) ? job.timeout().toMillis() : null, job.traceContext(), this.channel,
+						job.queueName())
 				.query(Long.class)
 				.single();
 			if (inserted == 1) {
@@ -486,12 +488,15 @@ public class QueueRepository {
 
 	/**
 	 * A job to enqueue.
+	 *
+	 * @param traceContext the trace context of the caller that enqueues it (opaque text), or
+	 * {@code null}
 	 */
 	public record NewJob(String workflowId, String workflowName, @Nullable String className,
 			@Nullable String beanName, String inputs, @Nullable String applicationVersion,
 			@Nullable String parentWorkflowId, String queueName, @Nullable String deduplicationId, int priority,
 			@Nullable String partitionKey, @Nullable Duration delay, @Nullable Instant scheduledFor, @Nullable Integer maxAttempts,
-			@Nullable Duration timeout) {
+			@Nullable Duration timeout, @Nullable String traceContext) {
 	}
 
 	/**
@@ -537,10 +542,12 @@ public class QueueRepository {
 
 	/**
 	 * A job started by this executor.
+	 *
+	 * @param traceContext the trace context recorded when it was enqueued, or {@code null}
 	 */
 	public record ClaimedJob(String workflowId, String workflowName, @Nullable String inputs, int attempt,
 			@Nullable Integer maxAttempts, @Nullable Instant deadline, int priority, Instant createdAt,
-			@Nullable String partitionKey, boolean hasSteps) {
+			@Nullable String partitionKey, boolean hasSteps, @Nullable String traceContext) {
 	}
 
 	/**

@@ -37,10 +37,11 @@ public class WorkflowStatusRepository {
 
 	private static final String INSERT_PENDING = """
 			INSERT INTO %s.workflow_status (workflow_id, status, workflow_name, class_name, bean_name, inputs,
-				executor_id, application_version, parent_workflow_id, timeout_ms, deadline)
+				executor_id, application_version, parent_workflow_id, timeout_ms, deadline, trace_context)
 			VALUES (?, 'PENDING', ?, ?, ?, ?, ?, ?, ?, ?::bigint,
 				CASE WHEN ?::bigint IS NULL THEN ?::timestamptz
-					ELSE least(coalesce(?::timestamptz, 'infinity'), clock_timestamp() + ?::bigint * interval '1 millisecond') END)
+					ELSE least(coalesce(?::timestamptz, 'infinity'), clock_timestamp() + ?::bigint * interval '1 millisecond') END,
+				?)
 			ON CONFLICT (workflow_id) DO NOTHING""";
 
 	private static final String SELECT_BY_ID = "SELECT " + COLUMNS + " FROM %s.workflow_status WHERE workflow_id = ?";
@@ -117,7 +118,9 @@ public class WorkflowStatusRepository {
 						WHERE o.workflow_id = s.workflow_id AND o.error_class IS NULL), -1))
 			SELECT count(*) FROM resumed r, pg_notify(?, r.queue_name)""";
 
-	// A new workflow that starts from a copy of another's steps before the given step.
+	// A new workflow that starts from a copy of another's steps before the given step. Its
+	// trace context is left NULL on purpose: a fork (often days later, by an operator) starts
+	// a trace of its own rather than adding spans to the original's.
 	private static final String FORK = """
 			WITH forked AS (
 				INSERT INTO %s.workflow_status (workflow_id, status, workflow_name, class_name, bean_name, inputs,
@@ -147,7 +150,8 @@ public class WorkflowStatusRepository {
 			""";
 
 	private static final String ADOPTED_RETURNING = """
-			RETURNING w.workflow_id, w.workflow_name, w.inputs, w.status, w.recovery_attempts, w.queue_name, w.deadline""";
+			RETURNING w.workflow_id, w.workflow_name, w.inputs, w.status, w.recovery_attempts, w.queue_name, w.deadline,
+				w.trace_context""";
 
 	// Adopts PENDING workflows of this application version whose executor has no recent
 	// heartbeat by the database's clock (or no heartbeat row at all). SKIP LOCKED lets
@@ -179,7 +183,7 @@ public class WorkflowStatusRepository {
 
 	private static final RowMapper<AdoptedWorkflow> ADOPTED = (rs, rowNum) -> new AdoptedWorkflow(rs.getString(1),
 			rs.getString(2), rs.getString(3), WorkflowStatus.valueOf(rs.getString(4)), rs.getInt(5), rs.getString(6),
-			instant(rs, "deadline"));
+			instant(rs, "deadline"), rs.getString(8));
 
 	private final JdbcClient jdbc;
 
@@ -253,7 +257,7 @@ public class WorkflowStatusRepository {
 					workflow.inputs(), workflow.executorId(), workflow.applicationVersion(),
 					workflow.parentWorkflowId(), workflow.timeoutMillis(), workflow.timeoutMillis(),
 					timestamp(workflow.inheritedDeadline()), timestamp(workflow.inheritedDeadline()),
-					workflow.timeoutMillis())
+					workflow.timeoutMillis(), workflow.traceContext())
 			.update() == 1;
 	}
 
@@ -516,17 +520,24 @@ public class WorkflowStatusRepository {
 
 	/**
 	 * A workflow about to be recorded.
+	 *
+	 * @param traceContext the trace context of the caller that starts it (opaque text), or
+	 * {@code null}
 	 */
 	public record NewWorkflow(String workflowId, String workflowName, @Nullable String className,
 			@Nullable String beanName, String inputs, String executorId, String applicationVersion,
-			@Nullable String parentWorkflowId, @Nullable Long timeoutMillis, @Nullable Instant inheritedDeadline) {
+			@Nullable String parentWorkflowId, @Nullable Long timeoutMillis, @Nullable Instant inheritedDeadline,
+			@Nullable String traceContext) {
 	}
 
 	/**
 	 * A workflow taken over for recovery.
+	 *
+	 * @param traceContext the trace context recorded when it was started, or {@code null}
 	 */
 	public record AdoptedWorkflow(String workflowId, String workflowName, @Nullable String inputs,
-			WorkflowStatus status, int recoveryAttempts, @Nullable String queueName, @Nullable Instant deadline) {
+			WorkflowStatus status, int recoveryAttempts, @Nullable String queueName, @Nullable Instant deadline,
+			@Nullable String traceContext) {
 	}
 
 }

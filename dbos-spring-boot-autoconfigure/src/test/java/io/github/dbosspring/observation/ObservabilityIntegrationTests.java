@@ -78,6 +78,9 @@ class ObservabilityIntegrationTests {
 			assertThat(health.getStatus()).isEqualTo(Status.UP);
 			assertThat(health.getDetails()).containsEntry("worker", "running").containsKey("runningJobs");
 		});
+		runner.withPropertyValues("dbos.worker.notifications=false")
+			.run((context) -> assertThat(context.getBean(DbosHealthIndicator.class).health(true).getDetails())
+				.containsEntry("notificationListener", "disabled"));
 		runner.withPropertyValues("management.health.dbos.enabled=false")
 			.run((context) -> assertThat(context).doesNotHaveBean(DbosHealthIndicator.class));
 	}

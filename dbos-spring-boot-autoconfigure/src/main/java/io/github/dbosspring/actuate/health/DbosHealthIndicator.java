@@ -11,10 +11,11 @@ import org.springframework.boot.health.contributor.AbstractHealthIndicator;
 import org.springframework.boot.health.contributor.Health;
 
 /**
- * The {@code dbos} health: DOWN while the system database is unreachable; otherwise UP,
- * with details on the queue worker (running, notification listener connected) and the
- * age of the oldest waiting or running workflow, flagged as {@code stuck} past a
- * threshold.
+ * The {@code dbos} health: DOWN while the system database is unreachable (each check
+ * queries it, so the health is UP again as soon as it is back); otherwise UP, with details
+ * on the queue worker (running, notification listener connected) and the age of the
+ * oldest waiting or running workflow, flagged as {@code stuck} past a threshold. A check
+ * while the database is unreachable takes up to the connection pool's connection timeout.
  *
  * @since 0.2.0
  */
@@ -44,7 +45,8 @@ public class DbosHealthIndicator extends AbstractHealthIndicator {
 		}
 		if (this.worker != null) {
 			builder.withDetail("worker", this.worker.isRunning() ? "running" : "stopped");
-			builder.withDetail("notificationListener", this.worker.isListening() ? "connected" : "disconnected");
+			builder.withDetail("notificationListener", !this.worker.usesNotifications() ? "disabled"
+					: this.worker.isListening() ? "connected" : "disconnected");
 			builder.withDetail("runningJobs", this.worker.getRunningJobs());
 		}
 		else {

@@ -75,6 +75,8 @@ public class QueueWorker implements SmartLifecycle {
 
 	private volatile boolean active;
 
+	private volatile boolean listening;
+
 	private @Nullable Thread dispatcher;
 
 	private final Set<String> claimFailuresLogged = ConcurrentHashMap.newKeySet();
@@ -114,6 +116,7 @@ public class QueueWorker implements SmartLifecycle {
 		// a worker with nothing to serve does not hold a listening connection
 		if (this.listener != null && (!servedQueues().isEmpty() || this.queues.isAutoCreate())) {
 			this.listener.start();
+			this.listening = true;
 		}
 		Thread thread = new Thread(this::dispatch, "dbos-queue-dispatcher");
 		thread.setDaemon(true);
@@ -182,6 +185,15 @@ public class QueueWorker implements SmartLifecycle {
 	 */
 	public boolean isListening() {
 		return this.listener != null && this.listener.isConnected();
+	}
+
+	/**
+	 * Whether this worker listens for notifications at all: not with notifications off,
+	 * nor when it has no queue to serve (it then holds no listening connection).
+	 * @return whether a notification listener runs
+	 */
+	public boolean usesNotifications() {
+		return this.listening;
 	}
 
 	/**

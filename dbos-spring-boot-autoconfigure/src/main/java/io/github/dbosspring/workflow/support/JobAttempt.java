@@ -14,7 +14,9 @@ import io.github.dbosspring.queue.Queue;
  * @param maxAttempts the attempts the job is allowed
  * @param deadline when its timeout expires, or {@code null}
  * @param hasSteps whether steps are recorded for it (a retry, a recovered or forked job)
+ * @param traceContext the trace context recorded when it was enqueued, or {@code null}
  * @since 0.2.0
  */
-record JobAttempt(Queue queue, int attempt, int maxAttempts, @Nullable Instant deadline, boolean hasSteps) {
+record JobAttempt(Queue queue, int attempt, int maxAttempts, @Nullable Instant deadline, boolean hasSteps,
+		@Nullable String traceContext) {
 }

@@ -108,6 +108,17 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		this.observer = observer;
 	}
 
+	private volatile WorkflowTracing tracing = WorkflowTracing.NONE;
+
+	/**
+	 * Sets what traces workflow starts, executions and steps (spans). A workflow started
+	 * here stores the caller's trace context, and its executions continue that trace.
+	 * @param tracing the tracing
+	 */
+	public void setTracing(WorkflowTracing tracing) {
+		this.tracing = tracing;
+	}
+
 	private volatile WaitNotifications waitNotifications = new WaitNotifications(null, "none");
 
 	/**
@@ -459,27 +470,42 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			List<@Nullable Object[]> arguments) {
 		WorkflowExecutionContext parent = WorkflowExecutionContext.current();
 		List<NewJob> jobs = new java.util.ArrayList<>(workflows.size());
-		for (int i = 0; i < workflows.size(); i++) {
-			EnqueueOptions option = options.get(i);
-			String id = (option.workflowId() != null) ? option.workflowId()
-					: (parent != null) ? parent.childIdInStep() : UUID.randomUUID().toString();
-			jobs.add(newJob(option, workflows.get(i), arguments.get(i), id,
-					(parent != null) ? parent.workflowId() : null));
-		}
-		List<EnqueueResult> results;
+		List<WorkflowTracing.Start> traces = new java.util.ArrayList<>(workflows.size());
+		RuntimeException failure = null;
 		try {
-			results = this.queues.enqueueAll(jobs);
+			for (int i = 0; i < workflows.size(); i++) {
+				EnqueueOptions option = options.get(i);
+				String id = (option.workflowId() != null) ? option.workflowId()
+						: (parent != null) ? parent.childIdInStep() : UUID.randomUUID().toString();
+				WorkflowTracing.Start trace = this.tracing.start(workflows.get(i).name(), id, option.queueName());
+				traces.add(trace);
+				jobs.add(newJob(option, workflows.get(i), arguments.get(i), id,
+						(parent != null) ? parent.workflowId() : null, trace.traceContext()));
+			}
+			List<EnqueueResult> results;
+			try {
+				results = this.queues.enqueueAll(jobs);
+			}
+			catch (QueueRepository.DuplicateJobException ex) {
+				throw new DeduplicationException(ex.getJob().queueName(), ex.getJob().deduplicationId());
+			}
+			Set<String> queueNames = new java.util.HashSet<>();
+			for (int i = 0; i < jobs.size(); i++) {
+				checkEnqueued(jobs.get(i), results.get(i));
+				queueNames.add(jobs.get(i).queueName());
+			}
+			queueNames.forEach(this::afterEnqueue);
+			return jobs.stream().map(NewJob::workflowId).toList();
 		}
-		catch (QueueRepository.DuplicateJobException ex) {
-			throw new DeduplicationException(ex.getJob().queueName(), ex.getJob().deduplicationId());
+		catch (RuntimeException ex) {
+			failure = ex;
+			throw ex;
 		}
-		Set<String> queueNames = new java.util.HashSet<>();
-		for (int i = 0; i < jobs.size(); i++) {
-			checkEnqueued(jobs.get(i), results.get(i));
-			queueNames.add(jobs.get(i).queueName());
+		finally {
+			for (WorkflowTracing.Start trace : traces) {
+				trace.end(failure);
+			}
 		}
-		queueNames.forEach(this::afterEnqueue);
-		return jobs.stream().map(NewJob::workflowId).toList();
 	}
 
 	private WorkflowHandle<?> enqueueCall(EnqueueOptions options, WorkflowMethod workflow, @Nullable Object[] args) {
@@ -539,8 +565,17 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	private WorkflowHandle<?> insertJob(EnqueueOptions options, WorkflowMethod workflow, @Nullable Object[] args,
 			String workflowId, @Nullable String parentId) {
-		NewJob job = newJob(options, workflow, args, workflowId, parentId);
-		checkEnqueued(job, this.queues.enqueue(job));
+		WorkflowTracing.Start trace = this.tracing.start(workflow.name(), workflowId, options.queueName());
+		NewJob job;
+		try {
+			job = newJob(options, workflow, args, workflowId, parentId, trace.traceContext());
+			checkEnqueued(job, this.queues.enqueue(job));
+		}
+		catch (RuntimeException ex) {
+			trace.end(ex);
+			throw ex;
+		}
+		trace.end(null);
 		afterEnqueue(job.queueName());
 		return new DefaultWorkflowHandle<>(this, workflowId, workflow);
 	}
@@ -557,7 +592,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	}
 
 	private NewJob newJob(EnqueueOptions options, WorkflowMethod workflow, @Nullable Object[] args,
-			String workflowId, @Nullable String parentId) {
+			String workflowId, @Nullable String parentId, @Nullable String traceContext) {
 		Queue queue = this.queueRegistry.get(options.queueName());
 		if (options.priority() != 0 && !queue.priorityEnabled()) {
 			throw new IllegalArgumentException("Cannot enqueue on queue '" + queue.name() + "' with priority "
@@ -577,7 +612,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		int maxAttempts = (options.maxAttempts() != null) ? options.maxAttempts() : queue.maxAttempts();
 		return new NewJob(workflowId, workflow.name(), workflow.userClass().getName(), workflow.beanName(), inputs,
 				options.applicationVersion(), parentId, queue.name(), options.deduplicationId(), options.priority(),
-				options.partitionKey(), options.delay(), options.scheduledFor(), maxAttempts, options.timeout());
+				options.partitionKey(), options.delay(), options.scheduledFor(), maxAttempts, options.timeout(),
+				traceContext);
 	}
 
 	private void afterEnqueue(String queueName) {
@@ -626,7 +662,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			return false;
 		}
 		int maxAttempts = (job.maxAttempts() != null) ? job.maxAttempts() : queue.maxAttempts();
-		JobAttempt attempt = new JobAttempt(queue, job.attempt(), maxAttempts, job.deadline(), job.hasSteps());
+		JobAttempt attempt = new JobAttempt(queue, job.attempt(), maxAttempts, job.deadline(), job.hasSteps(),
+				job.traceContext());
 		if (job.attempt() == 1) {
 			this.observer.workflowStarted(job.workflowName());
 		}
@@ -644,7 +681,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 				}
 				this.claimed.remove(job.workflowId());
 				try {
-					invokeStored(workflow.get(), job.workflowId(), job.inputs(), attempt);
+					invokeStored(workflow.get(), job.workflowId(), job.inputs(), attempt, null);
 				}
 				catch (WorkflowAbandonedException ex) {
 					logger.info(ex.getMessage());
@@ -1261,7 +1298,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			DIRECTIVE.remove();
 		}
 		if (directive instanceof ResumeDirective resume && resume.workflowName().equals(workflow.name())) {
-			return resumeOwned(workflow, resume.workflowId(), resume.job(), invocation::proceed);
+			return resumeOwned(workflow, resume.workflowId(), resume.job(), resume.traceContext(), invocation::proceed);
 		}
 		if (directive instanceof EnqueueDirective enqueue) {
 			enqueue.consume();
@@ -1368,13 +1405,33 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		context.enterStep(stepId);
 		try {
 			if (transaction != null) {
-				return runTransactionalStep(context, stepId, attributes, returnType, declaredExceptions, body,
-						transaction);
+				return traced(context, stepId, attributes.name(), () -> runTransactionalStep(context, stepId,
+						attributes, returnType, declaredExceptions, body, transaction));
 			}
-			return runAndCheckpoint(context, stepId, attributes, returnType, declaredExceptions, body);
+			return traced(context, stepId, attributes.name(),
+					() -> runAndCheckpoint(context, stepId, attributes, returnType, declaredExceptions, body));
 		}
 		finally {
 			context.exitStep();
+		}
+	}
+
+	/**
+	 * Runs a step (its body with retries, and its checkpoint) in its trace.
+	 */
+	private @Nullable Object traced(WorkflowExecutionContext context, int stepId, String stepName, Invocation step)
+			throws Throwable {
+		WorkflowTracing.Step trace = context.tracing().step(stepName, stepId);
+		Throwable failure = null;
+		try (WorkflowTracing.Scope scope = trace.open()) {
+			return step.proceed();
+		}
+		catch (Throwable ex) {
+			failure = ex;
+			throw ex;
+		}
+		finally {
+			trace.end(failure);
 		}
 	}
 
@@ -1530,7 +1587,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			WorkflowExecutionContext stepContext = context.forParallelStep(stepId);
 			WorkflowExecutionContext previous = WorkflowExecutionContext.bind(stepContext);
 			try {
-				outcome.complete(runAndCheckpoint(stepContext, stepId, attributes, returnType, declaredExceptions, body));
+				outcome.complete(traced(stepContext, stepId, attributes.name(), () -> runAndCheckpoint(stepContext,
+						stepId, attributes, returnType, declaredExceptions, body)));
 			}
 			catch (Throwable ex) {
 				outcome.completeExceptionally(ex);
@@ -1719,17 +1777,22 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			try {
 				String inputs = serializeArguments(workflow, args);
 				java.time.Instant startDeadline = deadline.resolve();
-				if (this.workflows.insertPending(newWorkflow(workflow, workflowId, inputs, parentId, deadline))) {
+				WorkflowTracing.Start trace = this.tracing.start(workflow.name(), workflowId, null);
+				String traceContext = trace.traceContext();
+				boolean fresh = insertPending(trace, newWorkflow(workflow, workflowId, inputs, parentId, deadline,
+						traceContext));
+				if (fresh) {
 					this.observer.workflowStarted(workflow.name());
 					INLINE.set(Boolean.TRUE);
 					return execute(workflow, workflowId, Map.of(), body, null, startDeadline,
-							deadline.owner(workflowId, startDeadline));
+							deadline.owner(workflowId, startDeadline), traceContext);
 				}
 				WorkflowInfo existing = findExisting(workflowId, workflow);
 				if (existing.status() == WorkflowStatus.PENDING && this.executorId.equals(existing.executorId())) {
 					INLINE.set(Boolean.TRUE);
+					// the stored context is not read back: this run continues its caller's trace
 					return execute(workflow, workflowId, recordedSteps(workflowId), body, null, existing.deadline(),
-							workflowId);
+							workflowId, traceContext);
 				}
 				if (existing.status().isTerminal()) {
 					return outcome(existing, workflow);
@@ -1753,8 +1816,10 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			boolean submitted = false;
 			try {
 				java.time.Instant startDeadline = deadline.resolve();
-				boolean fresh = this.workflows.insertPending(newWorkflow(workflow, workflowId, inputs, parentId,
-						deadline));
+				WorkflowTracing.Start trace = this.tracing.start(workflow.name(), workflowId, null);
+				String traceContext = trace.traceContext();
+				boolean fresh = insertPending(trace, newWorkflow(workflow, workflowId, inputs, parentId, deadline,
+						traceContext));
 				WorkflowInfo existing = fresh ? null : findExisting(workflowId, workflow);
 				if (fresh) {
 					this.observer.workflowStarted(workflow.name());
@@ -1763,7 +1828,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 					java.time.Instant runDeadline = fresh ? startDeadline : existing.deadline();
 					String owner = fresh ? deadline.owner(workflowId, startDeadline) : workflowId;
 					submit(workflowId, slot, () -> execute(workflow, workflowId,
-							fresh ? Map.of() : recordedSteps(workflowId), body, null, runDeadline, owner));
+							fresh ? Map.of() : recordedSteps(workflowId), body, null, runDeadline, owner,
+							traceContext));
 					submitted = true;
 				}
 			}
@@ -1807,7 +1873,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 		try {
 			submit(adopted.workflowId(), slot, () -> invokeStored(workflow.get(), adopted.workflowId(),
-					adopted.inputs(), null));
+					adopted.inputs(), null, adopted.traceContext()));
 			this.observer.workflowsRecovered(1);
 			return true;
 		}
@@ -1817,8 +1883,13 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 	}
 
+	/**
+	 * Runs a stored workflow (a dequeued job, or a recovered workflow) through its bean.
+	 * @param traceContext the stored trace context of a recovered workflow (a job's is in
+	 * its attempt)
+	 */
 	private @Nullable Object invokeStored(WorkflowMethod workflow, String workflowId, @Nullable String inputs,
-			@Nullable JobAttempt job) throws Throwable {
+			@Nullable JobAttempt job, @Nullable String traceContext) throws Throwable {
 		@Nullable Object[] args;
 		try {
 			args = this.serializer.deserializeArguments(inputs, workflow.parameterTypes());
@@ -1841,7 +1912,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 				: this.beanFactory.getBean(workflow.userClass());
 		Method method = AopUtils.selectInvocableMethod(workflow.method(), bean.getClass());
 		ReflectionUtils.makeAccessible(method);
-		DIRECTIVE.set(new ResumeDirective(workflowId, workflow.name(), job));
+		DIRECTIVE.set(new ResumeDirective(workflowId, workflow.name(), job, traceContext));
 		try {
 			return method.invoke(bean, args);
 		}
@@ -1854,17 +1925,18 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	}
 
 	private @Nullable Object resumeOwned(WorkflowMethod workflow, String workflowId, @Nullable JobAttempt job,
-			Invocation body) throws Throwable {
+			@Nullable String traceContext, Invocation body) throws Throwable {
 		if (job != null) {
 			// just claimed by this executor (PENDING, owned, by name): no need to read it again;
 			// every checkpoint stays fenced in case it is cancelled or taken meanwhile
 			return execute(workflow, workflowId, job.hasSteps() ? recordedSteps(workflowId) : Map.of(), body, job,
-					job.deadline(), workflowId);
+					job.deadline(), workflowId, job.traceContext());
 		}
 		WorkflowInfo current = findExisting(workflowId, workflow);
 		if (ownedAndPending(current)) {
 			return execute(workflow, workflowId, recordedSteps(workflowId), body, job,
-					(job != null && job.deadline() != null) ? job.deadline() : current.deadline(), workflowId);
+					(job != null && job.deadline() != null) ? job.deadline() : current.deadline(), workflowId,
+					traceContext);
 		}
 		return current.status().isTerminal() ? outcome(current, workflow) : null;
 	}
@@ -1914,10 +1986,40 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 	}
 
+	/**
+	 * Runs a workflow this executor owns in its trace, which continues the trace its
+	 * starter stored.
+	 */
 	private @Nullable Object execute(WorkflowMethod workflow, String workflowId, Map<Integer, StepInfo> recorded,
 			Invocation body, @Nullable JobAttempt job, java.time.@Nullable Instant deadline,
-			@Nullable String deadlineOwner) throws Throwable {
+			@Nullable String deadlineOwner, @Nullable String traceContext) throws Throwable {
 		WorkflowExecutionContext context = new WorkflowExecutionContext(this, workflowId, workflow, recorded);
+		WorkflowTracing.Execution trace = this.tracing.execution(workflow.name(), workflowId,
+				(job != null) ? job.queue().name() : null, traceContext);
+		context.setTracing(trace);
+		Throwable failure = null;
+		try (WorkflowTracing.Scope scope = trace.open()) {
+			return execute(context, body, job, deadline, deadlineOwner);
+		}
+		catch (Throwable ex) {
+			failure = ex;
+			throw ex;
+		}
+		finally {
+			String outcome = context.tracedOutcome();
+			if (outcome == null) {
+				outcome = (failure == null) ? "success"
+						: (failure instanceof WorkflowCancelledException) ? "cancelled"
+								: (failure instanceof WorkflowAbandonedException) ? "abandoned" : "error";
+			}
+			trace.end(outcome, failure);
+		}
+	}
+
+	private @Nullable Object execute(WorkflowExecutionContext context, Invocation body, @Nullable JobAttempt job,
+			java.time.@Nullable Instant deadline, @Nullable String deadlineOwner) throws Throwable {
+		WorkflowMethod workflow = context.workflow();
+		String workflowId = context.workflowId();
 		context.setJob(job);
 		// a workflow run on the caller's thread holds it while it sleeps; one run by the engine may park
 		context.setParkable(INLINE.get() == null);
@@ -2011,6 +2113,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			}
 			return outcome(current, context.workflow());
 		}
+		context.setTracedOutcome(retry ? "retry" : "dead_letter");
 		if (retry) {
 			if (logger.isInfoEnabled()) {
 				logger.info("Job '" + context.workflowId() + "' (" + context.workflow().name() + ") failed attempt "
@@ -2127,10 +2230,24 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	}
 
 	private NewWorkflow newWorkflow(WorkflowMethod workflow, String workflowId, String inputs,
-			@Nullable String parentId, Deadline deadline) {
+			@Nullable String parentId, Deadline deadline, @Nullable String traceContext) {
 		return new NewWorkflow(workflowId, workflow.name(), workflow.userClass().getName(), workflow.beanName(),
 				inputs, this.executorId, getApplicationVersion(), parentId,
-				(deadline.timeout() != null) ? deadline.timeout().toMillis() : null, deadline.inherited());
+				(deadline.timeout() != null) ? deadline.timeout().toMillis() : null, deadline.inherited(),
+				traceContext);
+	}
+
+	/** Records a new PENDING workflow within the trace of its start. */
+	private boolean insertPending(WorkflowTracing.Start trace, NewWorkflow workflow) {
+		try {
+			boolean inserted = this.workflows.insertPending(workflow);
+			trace.end(null);
+			return inserted;
+		}
+		catch (RuntimeException ex) {
+			trace.end(ex);
+			throw ex;
+		}
 	}
 
 	/**
@@ -2331,7 +2448,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	}
 
-	private record ResumeDirective(String workflowId, String workflowName, @Nullable JobAttempt job) {
+	private record ResumeDirective(String workflowId, String workflowName, @Nullable JobAttempt job,
+			@Nullable String traceContext) {
 	}
 
 	private static final class EnqueueDirective {

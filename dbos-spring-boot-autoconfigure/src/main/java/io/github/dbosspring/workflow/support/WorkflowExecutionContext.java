@@ -44,6 +44,10 @@ public final class WorkflowExecutionContext {
 
 	private @Nullable String deadlineOwner;
 
+	private WorkflowTracing.Execution tracing = WorkflowTracing.Execution.NONE;
+
+	private volatile @Nullable String tracedOutcome;
+
 	WorkflowExecutionContext(WorkflowEngine engine, String workflowId, WorkflowMethod workflow,
 			Map<Integer, StepInfo> recorded) {
 		this(engine, workflowId, workflow, recorded, null);
@@ -124,6 +128,36 @@ public final class WorkflowExecutionContext {
 
 	void setJob(@Nullable JobAttempt job) {
 		this.job = job;
+	}
+
+	/**
+	 * The trace of this execution (shared with its parallel steps).
+	 * @return the trace
+	 */
+	WorkflowTracing.Execution tracing() {
+		return (this.parent != null) ? this.parent.tracing() : this.tracing;
+	}
+
+	void setTracing(WorkflowTracing.Execution tracing) {
+		this.tracing = tracing;
+	}
+
+	/**
+	 * What this execution recorded, when its exception alone does not tell (a failed job
+	 * attempt sent back to its queue, or dead-lettered).
+	 * @return the outcome for its trace, or {@code null}
+	 */
+	@Nullable String tracedOutcome() {
+		return (this.parent != null) ? this.parent.tracedOutcome() : this.tracedOutcome;
+	}
+
+	void setTracedOutcome(String outcome) {
+		if (this.parent != null) {
+			this.parent.setTracedOutcome(outcome);
+		}
+		else {
+			this.tracedOutcome = outcome;
+		}
 	}
 
 	/**
