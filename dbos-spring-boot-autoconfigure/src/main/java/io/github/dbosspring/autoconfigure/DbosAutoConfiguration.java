@@ -285,11 +285,22 @@ public final class DbosAutoConfiguration {
 	@ConditionalOnMissingBean
 	@ConditionalOnBooleanProperty(name = "dbos.scheduler.enabled", matchIfMissing = true)
 	io.github.dbosspring.schedule.WorkflowScheduler dbosWorkflowScheduler(WorkflowEngine engine,
-			WorkflowStatusRepository workflows, DbosProperties properties) {
+			WorkflowStatusRepository workflows, DbosProperties properties, QueueRegistry queues) {
 		java.util.List<io.github.dbosspring.schedule.WorkflowScheduler.Schedule> schedules = new java.util.ArrayList<>();
-		properties.getSchedules()
-			.forEach((name, schedule) -> schedules.add(new io.github.dbosspring.schedule.WorkflowScheduler.Schedule(name,
-					schedule.getCron(), schedule.getZone(), schedule.getQueue(), schedule.isBackfill())));
+		properties.getSchedules().forEach((name, schedule) -> {
+			// an unknown queue would only fail at every tick, long after the start
+			if (!schedule.getQueue().isEmpty()) {
+				try {
+					queues.get(schedule.getQueue());
+				}
+				catch (io.github.dbosspring.queue.UnknownQueueException ex) {
+					throw new org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException(
+							"dbos.schedules.[" + name + "].queue", schedule.getQueue(), ex.getMessage());
+				}
+			}
+			schedules.add(new io.github.dbosspring.schedule.WorkflowScheduler.Schedule(name, schedule.getCron(),
+					schedule.getZone(), schedule.getQueue(), schedule.isBackfill()));
+		});
 		return new io.github.dbosspring.schedule.WorkflowScheduler(engine, workflows, schedules);
 	}
 

@@ -132,6 +132,15 @@ public class DbosProperties implements InitializingBean {
 			catch (IllegalArgumentException ex) {
 				throw new InvalidConfigurationPropertyValueException(property, schedule.cron, ex.getMessage());
 			}
+			if (!schedule.zone.isEmpty()) {
+				try {
+					java.time.ZoneId.of(schedule.zone);
+				}
+				catch (java.time.DateTimeException ex) {
+					throw new InvalidConfigurationPropertyValueException("dbos.schedules.[" + name + "].zone",
+							schedule.zone, ex.getMessage());
+				}
+			}
 		});
 		positive("dbos.worker.concurrency", this.worker.concurrency);
 		positive("dbos.worker.claim-batch-size", this.worker.claimBatchSize);

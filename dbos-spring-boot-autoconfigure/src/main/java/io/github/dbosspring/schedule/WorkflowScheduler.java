@@ -106,6 +106,16 @@ public class WorkflowScheduler implements SmartLifecycle {
 				throw new IllegalStateException("Invalid schedule of workflow " + workflow.describe() + ": "
 						+ ex.getMessage(), ex);
 			}
+			if (!schedule.queue().isEmpty()) {
+				try {
+					this.engine.getQueueRegistry().get(schedule.queue());
+				}
+				catch (io.github.dbosspring.queue.UnknownQueueException ex) {
+					throw new IllegalStateException("Invalid schedule of workflow " + workflow.describe()
+							+ ": its ticks are enqueued on queue '" + schedule.queue() + "', which is not declared. "
+							+ ex.getMessage(), ex);
+				}
+			}
 			tickers.add(new Ticker(schedule, workflow, cron, zone, firstTick(schedule, cron, zone)));
 		}
 		if (tickers.isEmpty()) {

@@ -78,11 +78,13 @@ public class QueueRepository {
 				EXISTS (SELECT 1 FROM %s.step_outputs o WHERE o.workflow_id = w.workflow_id) AS has_steps,
 				w.trace_context""";
 
+	// the candidates are locked, and the update still names the state it expects
 	private static final String CLAIM = "WITH candidates AS (SELECT workflow_id FROM %s.workflow_status WHERE " + DUE
 			+ """
 				ORDER BY priority, created_at LIMIT ? FOR UPDATE SKIP LOCKED)
 			UPDATE %s.workflow_status w
-			""" + CLAIM_SET + "FROM candidates c WHERE w.workflow_id = c.workflow_id " + CLAIM_RETURNING;
+			""" + CLAIM_SET + "FROM candidates c WHERE w.workflow_id = c.workflow_id AND w.status = 'ENQUEUED' "
+			+ CLAIM_RETURNING;
 
 	// partitions take turns: the first job of every partition (the partition served least
 	// recently first), then the second, ...; a partition at its concurrency limit is skipped
@@ -160,10 +162,11 @@ public class QueueRepository {
 						WHERE o.workflow_id = s.workflow_id AND o.error_class IS NULL), -1))
 			SELECT r.workflow_id FROM replayed r, pg_notify(?, r.queue_name)""";
 
+	// only the executor running the workflow records its progress (not one that lost it)
 	private static final String SET_PROGRESS = """
 			WITH progressed AS (
 				UPDATE %s.workflow_status SET progress = ?, progress_message = ?
-				WHERE workflow_id = ? AND status = 'PENDING'
+				WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING'
 				RETURNING workflow_id)
 			INSERT INTO %s.workflow_events (workflow_id, key, value)
 			SELECT workflow_id, ?, ? FROM progressed
@@ -459,12 +462,13 @@ public class QueueRepository {
 
 	/**
 	 * Records a running workflow's progress, in its row and as its progress event.
-	 * @return whether it was recorded (false: not running)
+	 * @param executorId the executor running it
+	 * @return whether it was recorded (false: not running, or not owned by that executor)
 	 */
-	public boolean setProgress(String workflowId, int percent, @Nullable String message, String eventKey,
-			String eventValue) {
+	public boolean setProgress(String workflowId, String executorId, int percent, @Nullable String message,
+			String eventKey, String eventValue) {
 		return this.jdbc.sql(this.setProgress)
-			.params(percent, message, workflowId, eventKey, eventValue)
+			.params(percent, message, workflowId, executorId, eventKey, eventValue)
 			.update() == 1;
 	}
 

@@ -157,7 +157,7 @@ public class WorkflowStatusRepository {
 	// heartbeat by the database's clock (or no heartbeat row at all). SKIP LOCKED lets
 	// several live executors adopt in parallel without overlap.
 	private static final String ADOPT_FROM_DEAD = "UPDATE %s.workflow_status w " + ADOPTED_SET + """
-			WHERE w.workflow_id IN (
+			WHERE w.status = 'PENDING' AND w.workflow_id IN (
 				SELECT s.workflow_id FROM %s.workflow_status s
 				WHERE s.status = 'PENDING' AND s.application_version = ? AND s.executor_id IS DISTINCT FROM ?
 					AND (s.scheduled_for IS NULL OR s.scheduled_for <= clock_timestamp())

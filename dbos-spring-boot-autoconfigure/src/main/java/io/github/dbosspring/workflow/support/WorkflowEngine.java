@@ -804,7 +804,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		Progress progress = new Progress(percent, message);
 		try {
 			String value = this.serializer.serialize(progress);
-			this.queues.setProgress(context.workflowId(), progress.percent(), message, Progress.EVENT, value);
+			this.queues.setProgress(context.workflowId(), this.executorId, progress.percent(), message,
+					Progress.EVENT, value);
 		}
 		catch (RuntimeException ex) {
 			if (logger.isDebugEnabled()) {
