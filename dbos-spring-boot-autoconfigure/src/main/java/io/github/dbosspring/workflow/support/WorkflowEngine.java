@@ -2245,6 +2245,12 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			trace.end(null);
 			return inserted;
 		}
+		catch (DataAccessException ex) {
+			trace.end(ex);
+			throw new DbosException("Could not record the start of workflow '" + workflow.workflowId()
+					+ "' in the DBOS system database (" + ex.getMessage() + "); starting it again with the same "
+					+ "workflow ID is safe", ex);
+		}
 		catch (RuntimeException ex) {
 			trace.end(ex);
 			throw ex;
