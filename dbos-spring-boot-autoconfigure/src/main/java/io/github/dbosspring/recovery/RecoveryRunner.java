@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -14,6 +15,7 @@ import org.apache.commons.logging.LogFactory;
 import io.github.dbosspring.store.ExecutorRepository;
 import io.github.dbosspring.store.WorkflowStatusRepository;
 import io.github.dbosspring.store.WorkflowStatusRepository.AdoptedWorkflow;
+import io.github.dbosspring.workflow.WorkflowStatus;
 import io.github.dbosspring.workflow.support.WorkflowEngine;
 
 import org.springframework.context.SmartLifecycle;
@@ -150,6 +152,19 @@ public class RecoveryRunner implements SmartLifecycle {
 	}
 
 	private int resume(List<AdoptedWorkflow> adopted) {
+		Set<String> requeued = new TreeSet<>();
+		for (AdoptedWorkflow workflow : adopted) {
+			if (workflow.status() == WorkflowStatus.ENQUEUED && workflow.queueName() != null) {
+				requeued.add(workflow.queueName());
+			}
+		}
+		try {
+			this.workflows.announceRequeued(requeued);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Could not announce the jobs put back on queues " + requeued + " (workers find them at "
+					+ "their next poll): " + ex.getMessage());
+		}
 		int resumed = 0;
 		for (AdoptedWorkflow workflow : adopted) {
 			try {

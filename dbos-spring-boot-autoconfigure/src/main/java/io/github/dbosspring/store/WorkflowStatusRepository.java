@@ -393,6 +393,21 @@ public class WorkflowStatusRepository {
 			.list();
 	}
 
+	/**
+	 * Tells the workers of every process that jobs were put back on these queues (by
+	 * recovery), so that they do not wait for their next poll.
+	 * @param queueNames the queues
+	 */
+	public void announceRequeued(Collection<String> queueNames) {
+		if (queueNames.isEmpty()) {
+			return;
+		}
+		this.jdbc.sql("SELECT count(pg_notify(?, q)) FROM unnest(?::text[]) AS q")
+			.params(this.channel, queueNames.toArray(String[]::new))
+			.query(Long.class)
+			.single();
+	}
+
 	public List<String> findPendingOwnedBy(String executorId) {
 		return this.jdbc.sql(this.selectOwnPending).param(executorId).query(String.class).list();
 	}

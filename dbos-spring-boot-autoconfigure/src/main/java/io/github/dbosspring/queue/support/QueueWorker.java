@@ -44,6 +44,12 @@ public class QueueWorker implements SmartLifecycle {
 
 	private static final Log logger = LogFactory.getLog(QueueWorker.class);
 
+	/**
+	 * How many poll intervals an idle queue waits at most between two polls while the
+	 * notification listener is connected.
+	 */
+	static final long IDLE_BACKOFF_MAX = 5;
+
 	/** Stops before the recovery runner (which shuts the engine down). */
 	public static final int PHASE = SmartLifecycle.DEFAULT_PHASE - 1024;
 
@@ -66,6 +72,9 @@ public class QueueWorker implements SmartLifecycle {
 	private final AtomicInteger running = new AtomicInteger();
 
 	private final Map<String, Long> dueAt = new ConcurrentHashMap<>();
+
+	// consecutive polls of each queue that found nothing due while notifications arrive
+	private final Map<String, Integer> idlePolls = new ConcurrentHashMap<>();
 
 	private final ReentrantLock lock = new ReentrantLock();
 
@@ -330,8 +339,16 @@ public class QueueWorker implements SmartLifecycle {
 			return now;
 		}
 		if (claim.retryInMillis() >= 0) {
+			this.idlePolls.remove(queue.name());
 			return now + Math.min(poll, TimeUnit.MILLISECONDS.toNanos(claim.retryInMillis()));
 		}
+		if (claim.jobs().isEmpty() && isListening()) {
+			// nothing due, and a notification wakes the queue when there is: the poll is only a safety
+			// net: an idle queue waits longer and longer between polls, up to IDLE_BACKOFF_MAX intervals
+			int idle = this.idlePolls.merge(queue.name(), 1, Integer::sum);
+			return now + poll * Math.min(1L << Math.min(idle, 4), IDLE_BACKOFF_MAX);
+		}
+		this.idlePolls.remove(queue.name());
 		return now + poll;
 	}
 
