@@ -160,6 +160,28 @@ class RecoveryIntegrationTests {
 	}
 
 	@Test
+	void executorThatLostItsWorkflowStopsWhenTheNewOwnerAlreadyRecordedTheStep() throws Exception {
+		CountDownLatch inStep = new CountDownLatch(1);
+		CountDownLatch release = new CountDownLatch(1);
+		this.workflows.setGate(new Gate(inStep, release));
+		this.dbos.start(WorkflowOptions.withId("overtaken"), () -> this.workflows.steps("overtaken", 3));
+		assertThat(inStep.await(10, TimeUnit.SECONDS)).isTrue();
+		// meanwhile another executor adopted the workflow and recorded the blocked step
+		this.jdbc.sql("UPDATE dbos.workflow_status SET executor_id = 'adopter' WHERE workflow_id = 'overtaken'")
+			.update();
+		recordStep("overtaken", 1, "sideEffect", "\"adopter's step-1\"");
+		release.countDown();
+
+		await().atMost(Duration.ofSeconds(10)).until(() -> !this.engine.runningWorkflowIds().contains("overtaken"));
+		// it did not replay the adopter's step 1 and go on to run step 2 beside the adopter
+		assertThat(this.ledger.count("overtaken:2")).isZero();
+		assertThat(this.dbos.listSteps("overtaken")).extracting(StepInfo::stepId).containsExactly(0, 1);
+		WorkflowInfo info = this.dbos.getWorkflow("overtaken").orElseThrow();
+		assertThat(info.status()).isEqualTo(WorkflowStatus.PENDING);
+		assertThat(info.executorId()).isEqualTo("adopter");
+	}
+
+	@Test
 	void inlineCallerOfAFencedWorkflowIsToldItWasLeftForRecovery() throws Exception {
 		CountDownLatch inStep = new CountDownLatch(1);
 		CountDownLatch release = new CountDownLatch(1);

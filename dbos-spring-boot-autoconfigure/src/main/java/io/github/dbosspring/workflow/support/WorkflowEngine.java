@@ -1502,7 +1502,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			}
 			if ("not-owned".equals(state)) {
 				Optional<StepInfo> existing = this.steps.find(context.workflowId(), stepId);
-				if (existing.isEmpty()) {
+				if (existing.isEmpty() || !stillOwned(context)) {
 					throw abandon(context, "this executor no longer owns it; transactional step '" + attributes.name()
 							+ "' was rolled back");
 				}
@@ -1644,8 +1644,8 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 
 	/**
 	 * Writes a step's outcome and returns it (or throws it). When the checkpoint is
-	 * refused, the outcome an earlier execution recorded for the step wins; when there is
-	 * none, this executor lost the workflow.
+	 * refused, the outcome an earlier execution recorded for the step wins while this
+	 * executor still owns the workflow; otherwise this executor lost the workflow and stops.
 	 */
 	private @Nullable Object checkpoint(WorkflowExecutionContext context, int stepId, String stepName,
 			@Nullable Object result, @Nullable Throwable failure, @Nullable String childId, long startedAtNanos,
@@ -1673,7 +1673,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 		if (!written) {
 			Optional<StepInfo> existing = this.steps.find(context.workflowId(), stepId);
-			if (existing.isEmpty()) {
+			if (existing.isEmpty() || !stillOwned(context)) {
 				throw abandon(context, "this executor no longer owns it (it was adopted by another executor or is "
 						+ "no longer PENDING); its checkpoint for step '" + stepName + "' was rejected");
 			}
@@ -2216,6 +2216,17 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 					+ "use a distinct ID for a different workflow.");
 		}
 		return existing;
+	}
+
+	/**
+	 * Whether this executor still owns the PENDING workflow, after a refused checkpoint
+	 * found the step recorded. Only then is the recorded outcome replayed (an earlier
+	 * execution under this executor ID recorded it); an executor that lost the workflow
+	 * must stop, or it would run the remaining steps again beside their new owner: it
+	 * read the recorded steps when it started and knows none of the new owner's.
+	 */
+	private boolean stillOwned(WorkflowExecutionContext context) {
+		return this.workflows.find(context.workflowId()).map(this::ownedAndPending).orElse(false);
 	}
 
 	private boolean ownedAndPending(WorkflowInfo info) {
