@@ -126,6 +126,12 @@ public class GroupCommit {
 					write(batch);
 				}
 				finally {
+					for (Request unwritten : batch) {
+						if (!unwritten.done) {
+							// write threw an Error: fail its statements rather than leave their callers waiting
+							unwritten.fail(new IllegalStateException("Group commit of '" + unwritten.sql + "' failed"));
+						}
+					}
 					this.lock.lock();
 					this.writing = false;
 					this.written.signalAll();
