@@ -79,9 +79,18 @@ final class SuiteRun {
 		Process process = new ProcessBuilder(command).redirectError(err.toFile()).start();
 		Lines lines = new Lines(process, out);
 		long started = System.nanoTime();
-		try (Writer stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8)) {
+		Writer stdin = new OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+		try {
 			String ready = lines.next(READY, this.suiteCase.setupTimeout(), process);
 			if (ready == null) {
+				String early = lines.error();
+				if (early != null) {
+					// a RESULT before READY: a workload the library does not support, or an error in its setup
+					process.waitFor(30, TimeUnit.SECONDS);
+					return Outcome.of(this.round, this.participant.name(), this.suiteCase,
+							early.substring(RESULT.length()).trim(), null, -1, 0, (System.nanoTime() - started) / 1e9,
+							process.isAlive() ? 0 : process.exitValue());
+				}
 				return failed(process, lines, out, err, process.isAlive() ? "no READY within "
 						+ this.suiteCase.setupTimeout().toSeconds() + " s" : "exited before READY");
 			}
@@ -115,6 +124,12 @@ final class SuiteRun {
 					wallSeconds, setupSeconds, killed ? 0 : process.exitValue());
 		}
 		finally {
+			try {
+				stdin.close();
+			}
+			catch (IOException ex) {
+				// the child has exited (its standard input is gone): nothing more to tell it
+			}
 			if (process.isAlive()) {
 				process.destroyForcibly();
 			}
@@ -239,7 +254,7 @@ final class SuiteRun {
 			String version, String notes, Map<String, Double> metrics, @Nullable ServerSnapshot server, long cpuNanos,
 			double wallSeconds, double setupSeconds) {
 
-		static Outcome of(int round, String library, SuiteCase suiteCase, String json, ServerSnapshot server,
+		static Outcome of(int round, String library, SuiteCase suiteCase, String json, @Nullable ServerSnapshot server,
 				long cpuNanos, double wallSeconds, double setupSeconds, int exitValue) {
 			JsonNode node;
 			try {

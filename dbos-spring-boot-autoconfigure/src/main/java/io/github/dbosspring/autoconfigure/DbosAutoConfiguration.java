@@ -216,6 +216,7 @@ public final class DbosAutoConfiguration {
 				workflowPool(properties.getWorkflowPoolSize()), heartbeat.getExecutorId(),
 				properties.getApplicationVersion(), properties.getMaxPayloadSize().toBytes());
 		engine.setSleepParkThreshold(properties.getSleep().getParkThreshold());
+		engine.setDeferredCheckpoints(properties.isDeferStepCheckpoints());
 		engine.setStreams(new io.github.dbosspring.store.WorkflowStreamRepository(database.getDataSource(),
 				new io.github.dbosspring.store.DbosSchema(properties.getSchema())));
 		engine.setWaitNotifications(new io.github.dbosspring.workflow.support.WaitNotifications(

@@ -55,6 +55,14 @@ public class DbosProperties implements InitializingBean {
 	private boolean groupCommit = true;
 
 	/**
+	 * Whether a step's checkpoint is written with the workflow's next durable operation
+	 * (or, for its last step, with its outcome in one statement) instead of right after the
+	 * step returns. A crash between the step's return and that next operation runs the
+	 * step again.
+	 */
+	private boolean deferStepCheckpoints = true;
+
+	/**
 	 * Threads that run background-started and recovered workflows.
 	 */
 	private int workflowPoolSize = 64;
@@ -233,6 +241,14 @@ public class DbosProperties implements InitializingBean {
 
 	public void setGroupCommit(boolean groupCommit) {
 		this.groupCommit = groupCommit;
+	}
+
+	public boolean isDeferStepCheckpoints() {
+		return this.deferStepCheckpoints;
+	}
+
+	public void setDeferStepCheckpoints(boolean deferStepCheckpoints) {
+		this.deferStepCheckpoints = deferStepCheckpoints;
 	}
 
 	public int getWorkflowPoolSize() {

@@ -16,6 +16,7 @@ import org.jspecify.annotations.Nullable;
 
 import io.github.dbosspring.queue.Queue;
 
+import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.jdbc.datasource.DataSourceTransactionManager;
@@ -78,13 +79,25 @@ public class QueueRepository {
 				EXISTS (SELECT 1 FROM %s.step_outputs o WHERE o.workflow_id = w.workflow_id) AS has_steps,
 				w.trace_context""";
 
-	// the candidates are locked, and the update still names the state it expects
-	private static final String CLAIM = "WITH candidates AS (SELECT workflow_id FROM %s.workflow_status WHERE " + DUE
-			+ """
-				ORDER BY priority, created_at LIMIT ? FOR UPDATE SKIP LOCKED)
-			UPDATE %s.workflow_status w
+	// the candidates are locked, and the update still names the state it expects; when it
+	// starts fewer jobs than asked for, one more row (its workflow_id NULL) tells in how many
+	// milliseconds the next delayed job is due
+	private static final String CLAIM_WITH_NEXT_DUE = "WITH candidates AS (SELECT workflow_id FROM %s.workflow_status "
+			+ "WHERE " + DUE + """
+				ORDER BY priority, created_at LIMIT ? FOR UPDATE SKIP LOCKED),
+			claimed AS (UPDATE %s.workflow_status w
 			""" + CLAIM_SET + "FROM candidates c WHERE w.workflow_id = c.workflow_id AND w.status = 'ENQUEUED' "
-			+ CLAIM_RETURNING;
+			+ CLAIM_RETURNING + """
+			)
+			SELECT workflow_id, workflow_name, inputs, attempt, max_attempts, deadline, priority, created_at,
+				partition_key, has_steps, trace_context, NULL::bigint AS next_due_ms
+			FROM claimed
+			UNION ALL
+			SELECT NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+				(SELECT (extract(epoch FROM min(scheduled_for) - clock_timestamp()) * 1000)::bigint
+					FROM %s.workflow_status
+					WHERE queue_name = ? AND status = 'ENQUEUED' AND scheduled_for > clock_timestamp())
+			WHERE (SELECT count(*) FROM claimed) < ?""";
 
 	// partitions take turns: the first job of every partition (the partition served least
 	// recently first), then the second, ...; a partition at its concurrency limit is skipped
@@ -213,7 +226,7 @@ public class QueueRepository {
 
 	private final String countStarted;
 
-	private final String claim;
+	private final String claimWithNextDue;
 
 	private final String partitionCandidates;
 
@@ -254,7 +267,7 @@ public class QueueRepository {
 		this.selectConflict = schema.qualify(SELECT_CONFLICT);
 		this.countRunning = schema.qualify(COUNT_RUNNING);
 		this.countStarted = schema.qualify(COUNT_STARTED);
-		this.claim = schema.qualify(CLAIM);
+		this.claimWithNextDue = schema.qualify(CLAIM_WITH_NEXT_DUE);
 		this.partitionCandidates = schema.qualify(PARTITION_CANDIDATES);
 		this.claimIds = schema.qualify(CLAIM_IDS);
 		this.nextDue = schema.qualify(NEXT_DUE);
@@ -357,69 +370,103 @@ public class QueueRepository {
 	 * @return the started jobs, in priority order, and when to look again
 	 */
 	public Claim claim(Queue queue, String executorId, String applicationVersion, String[] workflowNames, int max) {
+		if (!queue.needsQueueLock()) {
+			// one autocommitted statement: the claim, and when fewer jobs were due than asked
+			// for, when the next delayed one is
+			return sorted(claimWithNextDue(queue, executorId, applicationVersion, workflowNames, max, -1));
+		}
 		Claim claim = this.transaction.execute((status) -> {
 			int wanted = max;
 			long retryInMillis = -1;
-			if (queue.needsQueueLock()) {
-				this.jdbc.sql(LOCK_QUEUE).param(this.schemaName + ":" + queue.name()).query((rs) -> {
-				});
-				if (queue.concurrency() != null && !queue.partitioned()) {
-					long running = this.jdbc.sql(this.countRunning).param(queue.name()).query(Long.class).single();
-					wanted = (int) Math.min(wanted, queue.concurrency() - running);
+			this.jdbc.sql(LOCK_QUEUE).param(this.schemaName + ":" + queue.name()).query((rs) -> {
+			});
+			if (queue.concurrency() != null && !queue.partitioned()) {
+				long running = this.jdbc.sql(this.countRunning).param(queue.name()).query(Long.class).single();
+				wanted = (int) Math.min(wanted, queue.concurrency() - running);
+			}
+			if (queue.limit() != null) {
+				long period = queue.period().toMillis();
+				long[] started = this.jdbc.sql(this.countStarted)
+					.params(period, queue.name(), period)
+					.query((rs, rowNum) -> new long[] { rs.getLong(1), rs.getLong(2) })
+					.single();
+				long free = queue.limit() - started[0];
+				if (free <= 0) {
+					retryInMillis = Math.max(1, started[1]);
 				}
-				if (queue.limit() != null) {
-					long period = queue.period().toMillis();
-					long[] started = this.jdbc.sql(this.countStarted)
-						.params(period, queue.name(), period)
-						.query((rs, rowNum) -> new long[] { rs.getLong(1), rs.getLong(2) })
-						.single();
-					long free = queue.limit() - started[0];
-					if (free <= 0) {
-						retryInMillis = Math.max(1, started[1]);
-					}
-					wanted = (int) Math.min(wanted, free);
-				}
+				wanted = (int) Math.min(wanted, free);
 			}
 			if (wanted <= 0) {
 				return new Claim(List.of(), retryInMillis, true);
 			}
-			List<ClaimedJob> jobs;
-			if (queue.partitioned()) {
-				List<String> ids = this.jdbc.sql(this.partitionCandidates)
-					.params(queue.name(), queue.name(), applicationVersion, workflowNames, queue.name(),
-							queue.concurrency(), queue.concurrency(), wanted)
-					.query(String.class)
-					.list();
-				jobs = ids.isEmpty() ? List.of()
-						: this.jdbc.sql(this.claimIds)
-							.params(executorId, applicationVersion, ids.toArray(String[]::new))
-							.query(CLAIMED)
-							.list();
-				if (!jobs.isEmpty()) {
-					this.jdbc.sql(this.touchPartitions)
-						.params(queue.name(), jobs.stream().map(ClaimedJob::partitionKey).distinct()
-							.toArray(String[]::new))
-						.update();
+			if (!queue.partitioned()) {
+				return claimWithNextDue(queue, executorId, applicationVersion, workflowNames, wanted, retryInMillis);
+			}
+			List<String> ids = this.jdbc.sql(this.partitionCandidates)
+				.params(queue.name(), queue.name(), applicationVersion, workflowNames, queue.name(),
+						queue.concurrency(), queue.concurrency(), wanted)
+				.query(String.class)
+				.list();
+			List<ClaimedJob> jobs = ids.isEmpty() ? List.of()
+					: this.jdbc.sql(this.claimIds)
+						.params(executorId, applicationVersion, ids.toArray(String[]::new))
+						.query(CLAIMED)
+						.list();
+			if (!jobs.isEmpty()) {
+				this.jdbc.sql(this.touchPartitions)
+					.params(queue.name(), jobs.stream().map(ClaimedJob::partitionKey).distinct()
+						.toArray(String[]::new))
+					.update();
+			}
+			boolean exhausted = jobs.size() < wanted;
+			if (exhausted && retryInMillis < 0) {
+				Long due = this.jdbc.sql(this.nextDue).param(queue.name()).query(Long.class).optional().orElse(null);
+				if (due != null) {
+					retryInMillis = Math.max(1, due);
 				}
 			}
-			else {
-				jobs = this.jdbc.sql(this.claim)
-					.params(queue.name(), applicationVersion, workflowNames, wanted, executorId, applicationVersion)
-					.query(CLAIMED)
-					.list();
-			}
-			return new Claim(jobs, retryInMillis, jobs.size() < wanted);
+			return new Claim(jobs, retryInMillis, exhausted);
 		});
+		return sorted(claim);
+	}
+
+	/**
+	 * Claims up to {@code wanted} jobs of a queue without partitions in one statement that
+	 * also tells, when it claims fewer, when the next delayed job is due.
+	 */
+	private Claim claimWithNextDue(Queue queue, String executorId, String applicationVersion, String[] workflowNames,
+			int wanted, long retryInMillis) {
+		List<ClaimedJob> jobs = new ArrayList<>();
+		long[] nextDue = { -1 };
+		this.jdbc.sql(this.claimWithNextDue)
+			.params(queue.name(), applicationVersion, workflowNames, wanted, executorId, applicationVersion,
+					queue.name(), wanted)
+			.query((RowCallbackHandler) (rs) -> {
+				if (rs.getString(1) != null) {
+					jobs.add(CLAIMED.mapRow(rs, jobs.size()));
+				}
+				else {
+					long due = rs.getLong(12);
+					if (!rs.wasNull()) {
+						nextDue[0] = Math.max(1, due);
+					}
+				}
+			});
+		boolean exhausted = jobs.size() < wanted;
+		long retryIn = retryInMillis;
+		if (exhausted && retryIn < 0) {
+			retryIn = nextDue[0];
+		}
+		return new Claim(jobs, retryIn, exhausted);
+	}
+
+	private static Claim sorted(@Nullable Claim claim) {
+		if (claim == null) {
+			return new Claim(List.of(), -1, true);
+		}
 		List<ClaimedJob> sorted = new ArrayList<>(claim.jobs());
 		sorted.sort(Comparator.comparingInt(ClaimedJob::priority).thenComparing(ClaimedJob::createdAt));
-		long retryIn = claim.retryInMillis();
-		if (claim.exhausted() && retryIn < 0) {
-			Long due = this.jdbc.sql(this.nextDue).param(queue.name()).query(Long.class).optional().orElse(null);
-			if (due != null) {
-				retryIn = Math.max(1, due);
-			}
-		}
-		return new Claim(sorted, retryIn, claim.exhausted());
+		return new Claim(sorted, claim.retryInMillis(), claim.exhausted());
 	}
 
 	// ------------------------------------------------------------------ attempts

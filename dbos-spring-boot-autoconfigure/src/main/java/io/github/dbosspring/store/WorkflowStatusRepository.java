@@ -59,6 +59,26 @@ public class WorkflowStatusRepository {
 			RETURNING queue_name)
 			SELECT count(*) FROM completed c, pg_notify(?, c.queue_name)""";
 
+	// The outcome together with the checkpoint of the workflow's last step, in one statement:
+	// the checkpoint only while the executor owns the PENDING workflow, the outcome only if
+	// the checkpoint was written (not when an earlier execution recorded that step)
+	private static final String COMPLETE_WITH_STEP = """
+			WITH step AS (
+				INSERT INTO %s.step_outputs (workflow_id, step_id, step_name, output, output_type, error_class,
+					error_message, started_at)
+				SELECT ?, ?::integer, ?, ?, ?, ?, ?, clock_timestamp() - make_interval(secs => ?::double precision)
+				WHERE EXISTS (SELECT 1 FROM %s.workflow_status
+					WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING')
+				ON CONFLICT (workflow_id, step_id) DO NOTHING
+				RETURNING 1),
+			completed AS (
+				UPDATE %s.workflow_status
+				SET status = ?, output = ?, error_class = ?, error_message = ?,
+					updated_at = clock_timestamp(), completed_at = clock_timestamp()
+				WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING' AND EXISTS (SELECT 1 FROM step)
+				RETURNING queue_name)
+			""";
+
 	// Cancels a workflow that has not completed, wherever it runs: its executor's next
 	// checkpoint is refused, so it stops at its next step.
 	// recovery_attempts - 1: the adoption that wakes it adds one back
@@ -203,6 +223,10 @@ public class WorkflowStatusRepository {
 
 	private final String completeAndNotify;
 
+	private final String completeWithStep;
+
+	private final String completeWithStepAndNotify;
+
 	private GroupCommit groupCommit;
 
 	private final String cancel;
@@ -227,6 +251,9 @@ public class WorkflowStatusRepository {
 		this.reclaimOwn = schema.qualify(RECLAIM_OWN);
 		this.selectOwnPending = schema.qualify(SELECT_OWN_PENDING);
 		this.completeAndNotify = schema.qualify(COMPLETE_AND_NOTIFY);
+		this.completeWithStep = schema.qualify(COMPLETE_WITH_STEP + "SELECT count(*) FROM completed");
+		this.completeWithStepAndNotify = schema
+			.qualify(COMPLETE_WITH_STEP + "SELECT count(*) FROM completed c, pg_notify(?, c.queue_name)");
 		this.cancel = schema.qualify(CANCEL);
 		this.delete = schema.qualify(DELETE);
 		this.park = schema.qualify(PARK);
@@ -284,6 +311,40 @@ public class WorkflowStatusRepository {
 			@Nullable String output, @Nullable String errorClass, @Nullable String errorMessage) {
 		return this.groupCommit.queryCount(this.completeAndNotify, status.name(), output, errorClass, errorMessage,
 				workflowId, executorId, this.channel) == 1;
+	}
+
+	/**
+	 * Records the outcome of a workflow owned by {@code executorId} and, in the same
+	 * statement, the checkpoint of its last step (deferred until now).
+	 * @param step the last step's checkpoint
+	 * @param notify whether to announce the capacity a queued job frees to other workers
+	 * @return whether both were recorded (false: not PENDING, not owned any more, or that
+	 * step already has a recorded outcome; then neither was)
+	 */
+	public boolean completeWithStep(String workflowId, String executorId, WorkflowStatus status,
+			@Nullable String output, @Nullable String errorClass, @Nullable String errorMessage, StepRecord step,
+			boolean notify) {
+		Object[] params = { workflowId, step.stepId(), step.stepName(), step.output(), step.outputType(),
+				step.errorClass(), step.errorMessage(), step.secondsSinceStart(), workflowId, executorId, status.name(),
+				output, errorClass, errorMessage, workflowId, executorId, this.channel };
+		return notify ? this.groupCommit.queryCount(this.completeWithStepAndNotify, params) == 1
+				: this.groupCommit.queryCount(this.completeWithStep,
+						java.util.Arrays.copyOf(params, params.length - 1)) == 1;
+	}
+
+	/**
+	 * A step checkpoint to write with the workflow's outcome.
+	 * @param stepId the step's sequence number
+	 * @param stepName its name
+	 * @param output its serialized output, or {@code null}
+	 * @param outputType the output's class, or {@code null}
+	 * @param errorClass the class of the error it threw, or {@code null}
+	 * @param errorMessage that error's message, or {@code null}
+	 * @param secondsSinceStart seconds since the step body started, to derive its start on
+	 * the database clock
+	 */
+	public record StepRecord(int stepId, String stepName, @Nullable String output, @Nullable String outputType,
+			@Nullable String errorClass, @Nullable String errorMessage, double secondsSinceStart) {
 	}
 
 	/**

@@ -73,6 +73,9 @@ public class QueueWorker implements SmartLifecycle {
 
 	private final Map<String, Long> dueAt = new ConcurrentHashMap<>();
 
+	// queues whose last dequeue may have left due jobs behind (it was capped by capacity)
+	private final Set<String> backlogged = ConcurrentHashMap.newKeySet();
+
 	// consecutive polls of each queue that found nothing due while notifications arrive
 	private final Map<String, Integer> idlePolls = new ConcurrentHashMap<>();
 
@@ -121,6 +124,7 @@ public class QueueWorker implements SmartLifecycle {
 		}
 		this.active = true;
 		this.engine.setQueueWakeup(this::wake);
+		this.engine.setEnqueueWakeup(this::wakeAfterEnqueue);
 		this.engine.addJobExecutor(this.pool);
 		// a worker with nothing to serve does not hold a listening connection
 		if (this.listener != null && (!servedQueues().isEmpty() || this.queues.isAutoCreate())) {
@@ -225,6 +229,17 @@ public class QueueWorker implements SmartLifecycle {
 		signal();
 	}
 
+	/**
+	 * An enqueue in this process committed: while the listener is connected the enqueue's
+	 * notification wakes the queue (reading it now as well would cost a second, empty
+	 * dequeue for the same job).
+	 */
+	private void wakeAfterEnqueue(String queueName) {
+		if (!isListening()) {
+			wake(queueName);
+		}
+	}
+
 	private void wakeAll() {
 		for (Queue queue : servedQueues()) {
 			this.dueAt.put(queue.name(), 0L);
@@ -308,6 +323,7 @@ public class QueueWorker implements SmartLifecycle {
 		long poll = jittered(this.settings.pollInterval());
 		if (free <= 0) {
 			// a completion here wakes the queue
+			this.backlogged.add(queue.name());
 			return now + poll;
 		}
 		Claim[] claimed = new Claim[1];
@@ -319,7 +335,7 @@ public class QueueWorker implements SmartLifecycle {
 				for (ClaimedJob job : result.jobs()) {
 					queueRunning.incrementAndGet();
 					this.running.incrementAndGet();
-					this.engine.runJob(queue, job, this.pool, () -> finished(queue.name(), queueRunning));
+					this.engine.runJob(queue, job, this.pool, () -> finished(queue, queueRunning));
 				}
 				claimed[0] = result;
 			});
@@ -336,8 +352,10 @@ public class QueueWorker implements SmartLifecycle {
 		}
 		Claim claim = claimed[0];
 		if (!claim.exhausted()) {
+			this.backlogged.add(queue.name());
 			return now;
 		}
+		this.backlogged.remove(queue.name());
 		if (claim.retryInMillis() >= 0) {
 			this.idlePolls.remove(queue.name());
 			return now + Math.min(poll, TimeUnit.MILLISECONDS.toNanos(claim.retryInMillis()));
@@ -352,10 +370,15 @@ public class QueueWorker implements SmartLifecycle {
 		return now + poll;
 	}
 
-	private void finished(String queueName, AtomicInteger queueRunning) {
+	private void finished(Queue queue, AtomicInteger queueRunning) {
 		queueRunning.decrementAndGet();
 		this.running.decrementAndGet();
-		this.dueAt.put(queueName, 0L);
+		// the freed capacity matters when the last dequeue left due jobs behind, or for a queue
+		// with queue-wide limits (a job elsewhere may be waiting for it); otherwise a new job
+		// announces itself
+		if (queue.needsQueueLock() || this.backlogged.contains(queue.name())) {
+			this.dueAt.put(queue.name(), 0L);
+		}
 		this.lock.lock();
 		try {
 			this.signalled = true;

@@ -155,6 +155,10 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	private volatile java.util.function.Consumer<String> queueWakeup = (queue) -> {
 	};
 
+	private volatile boolean deferCheckpoints = true;
+
+	private volatile java.util.function.Consumer<String> enqueueWakeup = (queue) -> this.queueWakeup.accept(queue);
+
 	private final DbosSerializer serializer;
 
 	private final WorkflowRegistry registry;
@@ -256,9 +260,35 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		this.jobExecutors.add(executor);
 	}
 
+	/**
+	 * Whether a step's checkpoint waits for the workflow's next durable operation (the next
+	 * step, sleep, send, event, child workflow...) or its outcome, and is written with the
+	 * outcome in one statement when the step was the last (default), instead of right after
+	 * the step returns. A crash between the step's return and that next operation runs the
+	 * step again, as a crash before its checkpoint always did.
+	 * @param defer whether to defer checkpoints
+	 */
+	public void setDeferredCheckpoints(boolean defer) {
+		this.deferCheckpoints = defer;
+	}
+
+	/**
+	 * Sets what this process does after an enqueue here committed: by default the same as
+	 * {@link #setQueueWakeup}; a worker whose notification listener is connected leaves it
+	 * to the enqueue's notification, so the queue is not read twice for one job.
+	 * @param wakeup called with the queue's name
+	 */
+	public void setEnqueueWakeup(java.util.function.Consumer<String> wakeup) {
+		this.enqueueWakeup = wakeup;
+	}
+
 	private void wake(String queueName) {
+		wake(this.queueWakeup, queueName);
+	}
+
+	private static void wake(java.util.function.Consumer<String> wakeup, String queueName) {
 		try {
-			this.queueWakeup.accept(queueName);
+			wakeup.accept(queueName);
 		}
 		catch (RuntimeException ex) {
 			logger.debug("Queue wake-up failed", ex);
@@ -517,7 +547,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 		// enqueued from workflow code: a step of the parent, so a re-execution finds the same job
 		checkBoundary(parent);
-		int stepId = parent.nextStepId();
+		int stepId = nextStepId(parent);
 		StepInfo recorded = parent.recorded(stepId);
 		if (recorded != null) {
 			checkStepName(parent, stepId, recorded, workflow.name());
@@ -617,19 +647,20 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	}
 
 	private void afterEnqueue(String queueName) {
+		java.util.function.Consumer<String> wakeup = this.enqueueWakeup;
 		if (org.springframework.transaction.support.TransactionSynchronizationManager.isSynchronizationActive()) {
 			org.springframework.transaction.support.TransactionSynchronizationManager
 				.registerSynchronization(new org.springframework.transaction.support.TransactionSynchronization() {
 					@Override
 					public void afterCompletion(int status) {
 						if (status == STATUS_COMMITTED) {
-							wake(queueName);
+							wake(wakeup, queueName);
 						}
 					}
 				});
 		}
 		else {
-			wake(queueName);
+			wake(wakeup, queueName);
 		}
 	}
 
@@ -801,6 +832,9 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		if (!context.inStep() && context.isReplaying()) {
 			return;
 		}
+		if (!context.inStep() && !context.isParallelStep()) {
+			flushCheckpoint(context);
+		}
 		Progress progress = new Progress(percent, message);
 		try {
 			String value = this.serializer.serialize(progress);
@@ -833,7 +867,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 * @param what what the time is, for messages
 	 */
 	private long recordedTime(WorkflowExecutionContext context, String stepName, Duration fromNow, String what) {
-		int stepId = context.nextStepId();
+		int stepId = nextStepId(context);
 		StepInfo recorded = context.recorded(stepId);
 		if (recorded != null) {
 			checkStepName(context, stepId, recorded, stepName);
@@ -949,7 +983,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			throw new IllegalStateException("Dbos.setEvent(\"" + key + "\", ...) must be called from a workflow's "
 					+ "code, not outside a workflow or inside a step");
 		}
-		int stepId = context.nextStepId();
+		int stepId = nextStepId(context);
 		StepInfo recorded = context.recorded(stepId);
 		if (recorded != null) {
 			checkStepName(context, stepId, recorded, SET_EVENT_STEP);
@@ -1064,7 +1098,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			throw new IllegalStateException("Dbos." + (close ? "closeStream" : "writeStream") + "(\"" + key
 					+ "\", ...) must be called from a workflow's code, not outside a workflow or inside a step");
 		}
-		int stepId = context.nextStepId();
+		int stepId = nextStepId(context);
 		StepInfo recorded = context.recorded(stepId);
 		if (recorded != null) {
 			checkStepName(context, stepId, recorded, stepName);
@@ -1239,7 +1273,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 		// the wait's deadline is recorded first, so a recovered workflow waits only what is left
 		Duration remainingTimeout = durableTimeout(context, timeout);
-		int stepId = context.nextStepId();
+		int stepId = nextStepId(context);
 		StepInfo recorded = context.recorded(stepId);
 		if (recorded != null) {
 			checkStepName(context, stepId, recorded, RECV_STEP);
@@ -1332,7 +1366,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 		// a child started from a workflow body is a step of its parent
 		checkBoundary(parent);
-		int stepId = parent.nextStepId();
+		int stepId = nextStepId(parent);
 		StepInfo recorded = parent.recorded(stepId);
 		if (recorded != null) {
 			checkStepName(parent, stepId, recorded, workflow.name());
@@ -1393,7 +1427,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			// outside a workflow, or nested in another step (checkpointed with it)
 			return body.proceed();
 		}
-		int stepId = context.nextStepId();
+		int stepId = nextStepId(context);
 		StepInfo recorded = context.recorded(stepId);
 		if (recorded != null) {
 			checkStepName(context, stepId, recorded, attributes.name());
@@ -1556,7 +1590,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			failure = ex;
 		}
 		return checkpoint(context, stepId, attributes.name(), result, failure, null, startedAt, returnType,
-				declaredExceptions);
+				declaredExceptions, this.deferCheckpoints && !context.isParallelStep());
 	}
 
 	/**
@@ -1571,7 +1605,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		if (context == null || context.inStep()) {
 			return CompletableFuture.supplyAsync(() -> call(body), this.stepPool);
 		}
-		int stepId = context.nextStepId();
+		int stepId = nextStepId(context);
 		StepInfo recorded = context.recorded(stepId);
 		if (recorded != null) {
 			checkStepName(context, stepId, recorded, attributes.name());
@@ -1650,6 +1684,18 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	private @Nullable Object checkpoint(WorkflowExecutionContext context, int stepId, String stepName,
 			@Nullable Object result, @Nullable Throwable failure, @Nullable String childId, long startedAtNanos,
 			Type returnType, Class<?>[] declaredExceptions) throws Throwable {
+		return checkpoint(context, stepId, stepName, result, failure, childId, startedAtNanos, returnType,
+				declaredExceptions, false);
+	}
+
+	/**
+	 * Writes a step's outcome, or with {@code deferrable} keeps it in the context for the
+	 * workflow's next durable operation or its outcome to write, and returns it (or throws
+	 * it).
+	 */
+	private @Nullable Object checkpoint(WorkflowExecutionContext context, int stepId, String stepName,
+			@Nullable Object result, @Nullable Throwable failure, @Nullable String childId, long startedAtNanos,
+			Type returnType, Class<?>[] declaredExceptions, boolean deferrable) throws Throwable {
 		String output = null;
 		if (failure == null) {
 			try {
@@ -1662,6 +1708,16 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		}
 		String errorClass = (failure != null) ? failure.getClass().getName() : null;
 		String errorMessage = (failure != null) ? failure.getMessage() : null;
+		if (deferrable) {
+			context.setPendingCheckpoint(new WorkflowExecutionContext.PendingCheckpoint(stepId, stepName, output,
+					(result != null) ? result.getClass().getName() : null, errorClass, errorMessage, startedAtNanos));
+			this.observer.stepCompleted(stepName, failure != null,
+					Duration.ofNanos(System.nanoTime() - startedAtNanos));
+			if (failure != null) {
+				throw failure;
+			}
+			return result;
+		}
 		double seconds = (System.nanoTime() - startedAtNanos) / 1e9;
 		boolean written;
 		try {
@@ -1684,6 +1740,52 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			throw failure;
 		}
 		return result;
+	}
+
+	/**
+	 * The sequence number of the workflow's next durable operation, after writing the
+	 * checkpoint of the step before it if that is still pending.
+	 */
+	private int nextStepId(WorkflowExecutionContext context) {
+		flushCheckpoint(context);
+		return context.nextStepId();
+	}
+
+	/**
+	 * Writes the checkpoint of the workflow's last step if it is still pending. The step's
+	 * outcome was already handed to the workflow code, so a refused checkpoint (another
+	 * executor adopted the workflow, or it was cancelled) stops this execution.
+	 */
+	private void flushCheckpoint(WorkflowExecutionContext context) {
+		WorkflowExecutionContext.PendingCheckpoint pending = context.takePendingCheckpoint();
+		if (pending == null) {
+			return;
+		}
+		WorkflowStatusRepository.StepRecord step = pending.toRecord();
+		boolean written;
+		try {
+			written = this.steps.insert(context.workflowId(), this.executorId, step.stepId(), step.stepName(),
+					step.output(), step.outputType(), step.errorClass(), step.errorMessage(), null,
+					step.secondsSinceStart());
+		}
+		catch (DataAccessException ex) {
+			throw abandon(context, "could not checkpoint step '" + step.stepName() + "' (" + ex.getMessage() + ")");
+		}
+		if (!written) {
+			throw abandon(context, "this executor no longer owns it (it was adopted by another executor or is no "
+					+ "longer PENDING); its checkpoint for step '" + step.stepName() + "' was rejected");
+		}
+	}
+
+	/**
+	 * Writes a pending checkpoint before the calling workflow waits or writes outside the
+	 * step sequence (a result, progress).
+	 */
+	private void flushCheckpointOfCaller() {
+		WorkflowExecutionContext context = WorkflowExecutionContext.current();
+		if (context != null && !context.isParallelStep()) {
+			flushCheckpoint(context);
+		}
 	}
 
 	private @Nullable Object replay(WorkflowExecutionContext context, StepInfo recorded, Type returnType,
@@ -2060,11 +2162,19 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 			@Nullable String output, @Nullable Throwable failure, @Nullable Object result) throws Throwable {
 		JobAttempt job = context.job();
 		if (job != null && failure != null) {
+			flushCheckpoint(context);
 			return failJob(context, job, failure);
 		}
+		WorkflowExecutionContext.PendingCheckpoint lastStep = context.takePendingCheckpoint();
 		boolean recorded;
 		try {
-			if (job != null && job.queue().concurrency() != null) {
+			if (lastStep != null) {
+				recorded = this.workflows.completeWithStep(context.workflowId(), this.executorId, status, output,
+						(failure != null) ? failure.getClass().getName() : null,
+						(failure != null) ? failure.getMessage() : null, lastStep.toRecord(),
+						job != null && job.queue().concurrency() != null);
+			}
+			else if (job != null && job.queue().concurrency() != null) {
 				recorded = this.workflows.completeAndNotify(context.workflowId(), this.executorId, status, output,
 						null, null);
 			}
@@ -2132,6 +2242,18 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	}
 
 	private WorkflowAbandonedException abandoned(WorkflowExecutionContext context, @Nullable Throwable cause) {
+		WorkflowExecutionContext.PendingCheckpoint pending = context.takePendingCheckpoint();
+		if (pending != null && this.shuttingDown && !context.isAbandoned()) {
+			// stopped by the shutdown between a step and the next durable operation: keep the step's
+			// outcome for the recovery of this workflow
+			context.setPendingCheckpoint(pending);
+			try {
+				flushCheckpoint(context);
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Could not write the pending checkpoint of workflow '" + context.workflowId() + "'", ex);
+			}
+		}
 		context.abandon();
 		if (cause instanceof WorkflowAbandonedException abandoned) {
 			return abandoned;
@@ -2148,6 +2270,10 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 */
 	@Nullable Object awaitOutcome(String workflowId, @Nullable WorkflowMethod workflow, @Nullable Duration timeout,
 			boolean checkedExceptions) throws Throwable {
+		WorkflowExecutionContext caller = WorkflowExecutionContext.current();
+		if (caller != null && !caller.inStep()) {
+			flushCheckpointOfCaller();
+		}
 		long deadline = (timeout != null) ? System.nanoTime() + timeout.toNanos() : Long.MAX_VALUE;
 		PollBackoff backoff = new PollBackoff();
 		while (true) {

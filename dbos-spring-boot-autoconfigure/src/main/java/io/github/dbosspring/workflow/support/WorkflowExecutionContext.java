@@ -48,6 +48,8 @@ public final class WorkflowExecutionContext {
 
 	private volatile @Nullable String tracedOutcome;
 
+	private @Nullable PendingCheckpoint pendingCheckpoint;
+
 	WorkflowExecutionContext(WorkflowEngine engine, String workflowId, WorkflowMethod workflow,
 			Map<Integer, StepInfo> recorded) {
 		this(engine, workflowId, workflow, recorded, null);
@@ -188,6 +190,46 @@ public final class WorkflowExecutionContext {
 	 */
 	boolean isReplaying() {
 		return this.recorded.containsKey(this.nextStepId.get());
+	}
+
+	/**
+	 * Whether this is the context of one parallel step's thread.
+	 * @return whether it belongs to a parallel step
+	 */
+	boolean isParallelStep() {
+		return this.parent != null;
+	}
+
+	/**
+	 * Holds a step's checkpoint until the workflow's next durable operation or its outcome
+	 * writes it (only the workflow's own thread touches it).
+	 */
+	void setPendingCheckpoint(PendingCheckpoint checkpoint) {
+		this.pendingCheckpoint = checkpoint;
+	}
+
+	/**
+	 * Takes the checkpoint not written yet, if any.
+	 * @return the checkpoint, or {@code null}
+	 */
+	@Nullable PendingCheckpoint takePendingCheckpoint() {
+		PendingCheckpoint checkpoint = this.pendingCheckpoint;
+		this.pendingCheckpoint = null;
+		return checkpoint;
+	}
+
+	/**
+	 * A step's outcome, serialized, whose checkpoint is not written yet.
+	 */
+	record PendingCheckpoint(int stepId, String stepName, @Nullable String output, @Nullable String outputType,
+			@Nullable String errorClass, @Nullable String errorMessage, long startedAtNanos) {
+
+		io.github.dbosspring.store.WorkflowStatusRepository.StepRecord toRecord() {
+			return new io.github.dbosspring.store.WorkflowStatusRepository.StepRecord(this.stepId, this.stepName,
+					this.output, this.outputType, this.errorClass, this.errorMessage,
+					(System.nanoTime() - this.startedAtNanos) / 1e9);
+		}
+
 	}
 
 	int nextStepId() {
