@@ -19,14 +19,18 @@ import java.time.Duration;
  * @param blocksHit blocks found in the shared buffers
  * @param walRecords WAL records written by the server
  * @param walBytes WAL bytes written by the server
+ * @param writeTransactions transaction IDs assigned by the server: its transactions that wrote
+ * something (and so flushed a commit record to the WAL), not the read-only ones that
+ * {@code commits} also counts, such as the one a LISTENing backend runs to receive each
+ * notification
  * @since 0.2.0
  */
 record ServerSnapshot(long commits, long rollbacks, long inserted, long updated, long deleted, long blocksRead,
-		long blocksHit, long walRecords, long walBytes) {
+		long blocksHit, long walRecords, long walBytes, long writeTransactions) {
 
 	private static final String READ = """
 			SELECT d.xact_commit, d.xact_rollback, d.tup_inserted, d.tup_updated, d.tup_deleted, d.blks_read,
-				d.blks_hit, w.wal_records, w.wal_bytes
+				d.blks_hit, w.wal_records, w.wal_bytes, pg_snapshot_xmax(pg_current_snapshot())::text::bigint
 			FROM pg_stat_database d CROSS JOIN pg_stat_wal w
 			WHERE d.datname = ?""";
 
@@ -49,7 +53,7 @@ record ServerSnapshot(long commits, long rollbacks, long inserted, long updated,
 					throw new IllegalStateException("pg_stat_database has no row for database '" + database + "'");
 				}
 				return new ServerSnapshot(rs.getLong(1), rs.getLong(2), rs.getLong(3), rs.getLong(4), rs.getLong(5),
-						rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getBigDecimal(9).longValueExact());
+						rs.getLong(6), rs.getLong(7), rs.getLong(8), rs.getBigDecimal(9).longValueExact(), rs.getLong(10));
 			}
 		}
 	}
@@ -104,7 +108,8 @@ record ServerSnapshot(long commits, long rollbacks, long inserted, long updated,
 		return new ServerSnapshot(this.commits - earlier.commits, this.rollbacks - earlier.rollbacks,
 				this.inserted - earlier.inserted, this.updated - earlier.updated, this.deleted - earlier.deleted,
 				this.blocksRead - earlier.blocksRead, this.blocksHit - earlier.blocksHit,
-				this.walRecords - earlier.walRecords, this.walBytes - earlier.walBytes);
+				this.walRecords - earlier.walRecords, this.walBytes - earlier.walBytes,
+				this.writeTransactions - earlier.writeTransactions);
 	}
 
 }

@@ -79,14 +79,18 @@ public class QueueRepository {
 				EXISTS (SELECT 1 FROM %s.step_outputs o WHERE o.workflow_id = w.workflow_id) AS has_steps,
 				w.trace_context""";
 
-	// the candidates are locked, and the update still names the state it expects; when it
-	// starts fewer jobs than asked for, one more row (its workflow_id NULL) tells in how many
-	// milliseconds the next delayed job is due
+	// The candidates are locked, and the update still names the state it expects. The update
+	// finds them by primary key: the state is compared with a subquery's value so that the
+	// planner cannot use the index of waiting jobs there, which it would with statistics that
+	// still see an empty queue, reading every waiting job per claim (57 ms instead of 1 ms with
+	// 10,000 waiting). When it starts fewer jobs than asked for, one more row (its workflow_id
+	// NULL) tells in how many milliseconds the next delayed job is due.
 	private static final String CLAIM_WITH_NEXT_DUE = "WITH candidates AS (SELECT workflow_id FROM %s.workflow_status "
 			+ "WHERE " + DUE + """
 				ORDER BY priority, created_at LIMIT ? FOR UPDATE SKIP LOCKED),
 			claimed AS (UPDATE %s.workflow_status w
-			""" + CLAIM_SET + "FROM candidates c WHERE w.workflow_id = c.workflow_id AND w.status = 'ENQUEUED' "
+			""" + CLAIM_SET + "WHERE w.workflow_id = ANY (ARRAY(SELECT workflow_id FROM candidates)) "
+			+ "AND w.status = (SELECT 'ENQUEUED'::text) "
 			+ CLAIM_RETURNING + """
 			)
 			SELECT workflow_id, workflow_name, inputs, attempt, max_attempts, deadline, priority, created_at,
@@ -119,7 +123,7 @@ public class QueueRepository {
 			LIMIT ?""";
 
 	private static final String CLAIM_IDS = "UPDATE %s.workflow_status w " + CLAIM_SET
-			+ "WHERE w.workflow_id = ANY (?) AND w.status = 'ENQUEUED' " + CLAIM_RETURNING;
+			+ "WHERE w.workflow_id = ANY (?) AND w.status = (SELECT 'ENQUEUED'::text) " + CLAIM_RETURNING;
 
 	private static final String TOUCH_PARTITIONS = """
 			INSERT INTO %s.queue_partitions (queue_name, partition_key, last_started_at)
@@ -458,6 +462,14 @@ public class QueueRepository {
 			retryIn = nextDue[0];
 		}
 		return new Claim(jobs, retryIn, exhausted);
+	}
+
+	/**
+	 * The claim statement of a queue without queue-wide limits (for plan checks).
+	 * @return the SQL
+	 */
+	String claimStatement() {
+		return this.claimWithNextDue;
 	}
 
 	private static Claim sorted(@Nullable Claim claim) {

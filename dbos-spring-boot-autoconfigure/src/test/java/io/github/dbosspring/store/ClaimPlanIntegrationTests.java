@@ -1,0 +1,72 @@
+package io.github.dbosspring.store;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import javax.sql.DataSource;
+
+import org.junit.jupiter.api.Test;
+
+import io.github.dbosspring.test.TestDatabase;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The claim finds the jobs it starts by primary key, also when the statistics were taken
+ * before the queue filled up (they then see no waiting job, and a plan that joins the
+ * candidates with the index of waiting jobs reads every waiting job per claim).
+ */
+class ClaimPlanIntegrationTests {
+
+	@Test
+	void claimUpdatesItsCandidatesByPrimaryKeyWithStatisticsOfAnEmptyQueue() throws Exception {
+		DataSource dataSource = TestDatabase.dataSource(TestDatabase.newDatabaseUrl());
+		new DbosSchemaMigrator(dataSource, new DbosSchema("dbos")).migrate();
+		JdbcClient jdbc = JdbcClient.create(dataSource);
+		jdbc.sql("""
+				INSERT INTO dbos.workflow_status (workflow_id, status, workflow_name, inputs, queue_name, created_at,
+					completed_at)
+				SELECT 'done-' || i, 'SUCCESS', 'job', '[]', 'q', now() - interval '1 day' + i * interval '1 ms',
+					now() - interval '1 day' + i * interval '1 ms'
+				FROM generate_series(1, 20000) AS i""").update();
+		jdbc.sql("VACUUM ANALYZE dbos.workflow_status").update();
+		jdbc.sql("""
+				INSERT INTO dbos.workflow_status (workflow_id, status, workflow_name, inputs, queue_name, priority)
+				SELECT 'waiting-' || i, 'ENQUEUED', 'job', '[]', 'q', 0 FROM generate_series(1, 5000) AS i""").update();
+		QueueRepository repository = new QueueRepository(dataSource, dataSource, new DbosSchema("dbos"));
+
+		String plan;
+		try (Connection connection = dataSource.getConnection();
+				PreparedStatement explain = connection.prepareStatement("EXPLAIN " + repository.claimStatement())) {
+			explain.setString(1, "q");
+			explain.setString(2, "v1");
+			explain.setArray(3, connection.createArrayOf("text", new String[] { "job" }));
+			explain.setInt(4, 16);
+			explain.setString(5, "executor");
+			explain.setString(6, "v1");
+			explain.setString(7, "q");
+			explain.setInt(8, 16);
+			try (ResultSet rows = explain.executeQuery()) {
+				Stream.Builder<String> lines = Stream.builder();
+				while (rows.next()) {
+					lines.add(rows.getString(1));
+				}
+				plan = lines.build().collect(Collectors.joining("\n"));
+			}
+		}
+
+		assertThat(plan).contains("Index Scan using workflow_status_pkey on workflow_status w  (")
+			.doesNotContain("workflow_status_enqueued_idx on workflow_status w  (");
+		// and it claims them
+		QueueRepository.Claim claim = repository.claim(io.github.dbosspring.queue.Queue.named("q"), "executor", "v1",
+				new String[] { "job" }, 16);
+		assertThat(claim.jobs()).hasSize(16);
+		assertThat(claim.exhausted()).isFalse();
+	}
+
+}
