@@ -435,7 +435,7 @@ public final class PerformanceSuite {
 			Settings settings = new Settings(serverUrl, positive("rounds", 3),
 					list("libraries", String.join(",", LIBRARIES)), workloads, positive("raw-seconds", 5),
 					positive("raw-connections", 10), integers("steps", "1,10,100"), positive("step-seconds", 3),
-					integers("enqueue-batches", "1,100"), positive("enqueue-seconds", 3), positive("drain-jobs", 10_000),
+					integers("enqueue-batches", "1,100"), positive("enqueue-seconds", 3), positive("drain-jobs", 100_000),
 					integers("drain-concurrency", "1,4,16,64"), positive("drain-max-seconds", 10),
 					positive("completed-rows", 1_000_000), positive("completed-rows-concurrency", 16),
 					positive("completed-rows-rounds", 2), positive("latency-samples", 200),

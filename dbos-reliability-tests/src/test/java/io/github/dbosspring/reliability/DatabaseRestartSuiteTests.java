@@ -112,7 +112,8 @@ class DatabaseRestartSuiteTests {
 				int recoveriesBefore = occurrences(app.output(), "Recovering ");
 				outages.add(restart(postgres, jdbc, 1, random));
 				// second one while the application recovers what the first one interrupted (it logs
-				// "Recovering n workflow(s)" once it has taken them and started them again)
+				// "Recovering n workflow(s)" once it has taken them and started them again, and
+				// "Recovering n interrupted job(s)" once it has put jobs back on their queue)
 				secondRestartDuringRecovery = awaitTrue(
 						() -> occurrences(app.output(), "Recovering ") > recoveriesBefore, Duration.ofSeconds(30));
 				outages.add(restart(postgres, jdbc, 2, random));

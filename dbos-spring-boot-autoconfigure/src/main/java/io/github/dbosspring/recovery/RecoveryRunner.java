@@ -153,10 +153,15 @@ public class RecoveryRunner implements SmartLifecycle {
 
 	private int resume(List<AdoptedWorkflow> adopted) {
 		Set<String> requeued = new TreeSet<>();
+		int jobs = 0;
 		for (AdoptedWorkflow workflow : adopted) {
 			if (workflow.status() == WorkflowStatus.ENQUEUED && workflow.queueName() != null) {
 				requeued.add(workflow.queueName());
+				jobs++;
 			}
+		}
+		if (jobs > 0) {
+			logger.info("Recovering " + jobs + " interrupted job(s): back on queue(s) " + requeued);
 		}
 		try {
 			this.workflows.announceRequeued(requeued);

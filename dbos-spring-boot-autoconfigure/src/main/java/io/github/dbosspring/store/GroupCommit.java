@@ -36,7 +36,8 @@ import org.springframework.jdbc.support.SQLStateSQLExceptionTranslator;
  * is durable, so no re-run window is widened. The statements are independent and
  * conditional (they update nothing rather than fail when the condition does not hold); if
  * a shared transaction fails anyway, each of its statements is written again alone, so one
- * statement's failure is reported to its own caller only.
+ * statement's failure is reported to its own caller only; if it fails because the database
+ * is out of reach, all of them fail at once.
  *
  * @since 0.2.0
  */
@@ -153,11 +154,48 @@ public class GroupCommit {
 			writeTogether(batch);
 		}
 		catch (SQLException | RuntimeException ex) {
+			if (isConnectionFailure(ex)) {
+				// the database is out of reach (down, restarting, or the pool timed out): every
+				// statement fails now, as it would alone, instead of each waiting for a connection in turn
+				RuntimeException failure = (ex instanceof SQLException sql) ? translate(batch.get(0).sql, sql)
+						: (RuntimeException) ex;
+				for (Request request : batch) {
+					request.fail(failure);
+				}
+				return;
+			}
 			// rolled back: each on its own, so that only the failing statement's caller sees it
 			for (Request request : batch) {
 				writeAlone(request);
 			}
 		}
+	}
+
+	/**
+	 * Whether a failure is the database being out of reach rather than a statement's own
+	 * error: a connection error (SQLSTATE class 08), the server shutting down or starting
+	 * up (57P01 - 57P03), or the pool's timeout.
+	 */
+	static boolean isConnectionFailure(Throwable failure) {
+		for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+			if (cause instanceof java.sql.SQLTransientConnectionException
+					|| cause instanceof java.sql.SQLNonTransientConnectionException) {
+				return true;
+			}
+			if (cause instanceof SQLException sql && sql.getSQLState() != null
+					&& (sql.getSQLState().startsWith("08") || sql.getSQLState().startsWith("57P0"))) {
+				return true;
+			}
+			if (cause.getCause() == cause) {
+				break;
+			}
+		}
+		return false;
+	}
+
+	private DataAccessException translate(String sql, SQLException ex) {
+		DataAccessException translated = this.translator.translate("group commit", sql, ex);
+		return (translated != null) ? translated : new UncategorizedSQLException("group commit", sql, ex);
 	}
 
 	private void writeTogether(List<Request> batch) throws SQLException {
@@ -224,9 +262,7 @@ public class GroupCommit {
 			}
 		}
 		catch (SQLException ex) {
-			DataAccessException translated = this.translator.translate("group commit", request.sql, ex);
-			request.fail((translated != null) ? translated
-					: new UncategorizedSQLException("group commit", request.sql, ex));
+			request.fail(translate(request.sql, ex));
 		}
 		catch (RuntimeException ex) {
 			request.fail(ex);

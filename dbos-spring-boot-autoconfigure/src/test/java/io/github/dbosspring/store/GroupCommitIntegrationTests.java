@@ -126,6 +126,59 @@ class GroupCommitIntegrationTests {
 	}
 
 	@Test
+	void statementsQueuedWhenTheDatabaseIsOutOfReachFailTogether() throws Exception {
+		java.util.concurrent.atomic.AtomicBoolean unreachable = new java.util.concurrent.atomic.AtomicBoolean();
+		java.util.concurrent.atomic.AtomicInteger refused = new java.util.concurrent.atomic.AtomicInteger();
+		DataSource flaky = new org.springframework.jdbc.datasource.DelegatingDataSource(dataSource) {
+			@Override
+			public Connection getConnection() throws java.sql.SQLException {
+				if (unreachable.get()) {
+					refused.incrementAndGet();
+					throw new java.sql.SQLTransientConnectionException("Connection is not available, request timed out");
+				}
+				return super.getConnection();
+			}
+		};
+		GroupCommit groupCommit = new GroupCommit(flaky, true);
+		List<CompletableFuture<Integer>> queued = new ArrayList<>();
+		try (Connection lock = dataSource.getConnection()) {
+			lock.setAutoCommit(false);
+			try (Statement statement = lock.createStatement()) {
+				statement.execute("SELECT n FROM blocker WHERE id = 1 FOR UPDATE");
+			}
+			CompletableFuture<Integer> first = CompletableFuture
+				.supplyAsync(() -> groupCommit.update(UPDATE_BLOCKER), threads);
+			awaitBlockedBackend();
+			for (int id = 30; id < 34; id++) {
+				int key = id;
+				queued.add(CompletableFuture.supplyAsync(() -> groupCommit.update(INSERT, key, "v" + key), threads));
+			}
+			awaitWaiting(groupCommit, 4);
+			// the database goes away while the first write still holds its connection
+			unreachable.set(true);
+			lock.rollback();
+			assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+		}
+		for (CompletableFuture<Integer> future : queued) {
+			assertThatExceptionOfType(java.util.concurrent.ExecutionException.class)
+				.isThrownBy(() -> future.get(30, TimeUnit.SECONDS))
+				.withCauseInstanceOf(DataAccessException.class);
+		}
+		assertThat(refused.get()).as("one connection attempt for the four, not one each").isEqualTo(1);
+		assertThat(jdbc.sql("SELECT count(*) FROM grouped").query(Long.class).single()).isZero();
+	}
+
+	@Test
+	void connectionFailuresAreToldApartFromStatementErrors() {
+		assertThat(GroupCommit.isConnectionFailure(new java.sql.SQLException("terminating connection due to "
+				+ "administrator command", "57P01"))).isTrue();
+		assertThat(GroupCommit.isConnectionFailure(new RuntimeException(new java.sql.SQLException("I/O error",
+				"08006")))).isTrue();
+		assertThat(GroupCommit.isConnectionFailure(new java.sql.SQLException("null value in column", "23502")))
+			.isFalse();
+	}
+
+	@Test
 	void queryCountReturnsTheStatementsNumber() {
 		GroupCommit groupCommit = new GroupCommit(dataSource, true);
 		int count = groupCommit.queryCount("WITH inserted AS (" + INSERT + " RETURNING id) SELECT count(*) FROM inserted",
