@@ -197,7 +197,8 @@ public final class DbosSpringPeer {
 		int steps = integer("steps", 1);
 		double seconds = number("seconds", 10);
 		Runnable once = () -> dbos.run(WorkflowOptions.withId(UUID.randomUUID().toString()), () -> workflows.run(steps));
-		repeatFor(number("warmup-seconds", 2), once);
+		// as long as the peers' (the protocol's) warm-up
+		repeatFor(number("warmup-seconds", 3), once);
 		return () -> {
 			long start = System.nanoTime();
 			long ops = repeatFor(seconds, once);

@@ -151,7 +151,8 @@ public final class PerformanceSuite {
 		if (s.workloads().contains("step-overhead")) {
 			for (int steps : s.steps()) {
 				cases.add(new SuiteCase("step-overhead", "step-overhead",
-						params("steps", steps, "seconds", s.stepSeconds()), setup, seconds(s.stepSeconds() + 120)));
+						params("steps", steps, "seconds", s.stepSeconds(), "warmup-seconds", s.stepWarmupSeconds()),
+						setup, seconds(s.stepWarmupSeconds() + s.stepSeconds() + 120)));
 			}
 		}
 		if (s.workloads().contains("enqueue")) {
@@ -384,6 +385,7 @@ public final class PerformanceSuite {
 	 * @param rawConnections connections of the concurrent raw measurement ({@code raw-connections})
 	 * @param steps steps per workflow ({@code steps})
 	 * @param stepSeconds time per step-overhead run ({@code step-seconds})
+	 * @param stepWarmupSeconds warm-up before READY of each step-overhead run ({@code step-warmup-seconds})
 	 * @param enqueueBatches jobs per enqueue call ({@code enqueue-batches})
 	 * @param enqueueSeconds time per enqueue run ({@code enqueue-seconds})
 	 * @param drainJobs jobs enqueued before a drain ({@code drain-jobs})
@@ -407,7 +409,7 @@ public final class PerformanceSuite {
 	 * @param logDirectory the children's output ({@code target/suite})
 	 */
 	record Settings(String serverUrl, int rounds, List<String> libraries, List<String> workloads, long rawSeconds,
-			int rawConnections, List<Integer> steps, long stepSeconds, List<Integer> enqueueBatches,
+			int rawConnections, List<Integer> steps, long stepSeconds, long stepWarmupSeconds, List<Integer> enqueueBatches,
 			long enqueueSeconds, int drainJobs, List<Integer> drainConcurrency, long drainMaxSeconds,
 			int completedRows, int completedRowsConcurrency, int completedRowsRounds, int latencySamples, long latencyPauseMillis,
 			int steadyRate, long steadySeconds, long idleSeconds, @Nullable String pollMillis, List<String> jvmOptions,
@@ -435,6 +437,7 @@ public final class PerformanceSuite {
 			Settings settings = new Settings(serverUrl, positive("rounds", 3),
 					list("libraries", String.join(",", LIBRARIES)), workloads, positive("raw-seconds", 5),
 					positive("raw-connections", 10), integers("steps", "1,10,100"), positive("step-seconds", 3),
+					positive("step-warmup-seconds", 10),
 					integers("enqueue-batches", "1,100"), positive("enqueue-seconds", 3), positive("drain-jobs", 100_000),
 					integers("drain-concurrency", "1,4,16,64"), positive("drain-max-seconds", 10),
 					positive("completed-rows", 1_000_000), positive("completed-rows-concurrency", 16),
