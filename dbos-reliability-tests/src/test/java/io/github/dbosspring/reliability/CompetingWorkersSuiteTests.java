@@ -149,6 +149,9 @@ class CompetingWorkersSuiteTests {
 				int threshold = (int) (JOBS * (0.4 + 0.2 * random.nextDouble()));
 				int victim = random.nextInt(WORKERS);
 				awaitSucceeded(jdbc, threshold, Duration.ofSeconds(180));
+				// at a moment when the victim runs a job (with the global limit of 4 taken by the other two
+				// workers it may hold none, and then its kill would leave nothing to recover)
+				awaitRunning(jdbc, "w" + (victim + 1), Duration.ofSeconds(60));
 				workers.get(victim).kill();
 				killed = "w" + (victim + 1);
 				jdbc.sql("INSERT INTO competing_kills (worker) VALUES (?)").param(killed).update();
@@ -207,6 +210,18 @@ class CompetingWorkersSuiteTests {
 		while (succeeded(jdbc) < count) {
 			assertThat(System.nanoTime()).as("%d jobs succeeded within %s", count, timeout).isLessThan(deadline);
 			Thread.sleep(100);
+		}
+	}
+
+	private static void awaitRunning(JdbcClient jdbc, String executorId, Duration timeout)
+			throws InterruptedException {
+		long deadline = System.nanoTime() + timeout.toNanos();
+		while (jdbc.sql("SELECT count(*) FROM dbos.workflow_status WHERE status = 'PENDING' AND executor_id = ?")
+			.param(executorId)
+			.query(Long.class)
+			.single() == 0) {
+			assertThat(System.nanoTime()).as("worker %s runs a job within %s", executorId, timeout).isLessThan(deadline);
+			Thread.sleep(2);
 		}
 	}
 
