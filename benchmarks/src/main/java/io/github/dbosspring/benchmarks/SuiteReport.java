@@ -482,14 +482,12 @@ final class SuiteReport {
 		// commits per one-step queued job, background work included: to run it where claims cannot be
 		// batched (drain at concurrency 1), and end to end in the steady state (each job enqueued alone,
 		// then run) after the enqueue's own commit (the single-enqueue figure of the same round)
-		Spread drainOne = spread(this.outcomes.stream()
+		List<Outcome> drainOneRuns = this.outcomes.stream()
 			.filter((o) -> o.library().equals(OURS) && o.suiteCase().group().equals("drain")
 					&& "1".equals(o.suiteCase().params().get("concurrency")))
-			.toList(), COMMITS_PER_JOB);
-		Spread drainOneWrites = spread(this.outcomes.stream()
-			.filter((o) -> o.library().equals(OURS) && o.suiteCase().group().equals("drain")
-					&& "1".equals(o.suiteCase().params().get("concurrency")))
-			.toList(), WRITES_PER_JOB);
+			.toList();
+		Spread drainOne = spread(drainOneRuns, COMMITS_PER_JOB);
+		Spread drainOneWrites = spread(drainOneRuns, WRITES_PER_JOB);
 		target(md, "< 3 commits per one-step queued job to run it (drain at concurrency 1: claim + step + outcome, "
 				+ "one job per claim; write transactions)", drainOneWrites, 3.0, false, " write transactions", true);
 		target(md, "the same in pg_stat_database.xact_commit (read-only transactions included)", drainOne, 3.0, false,
