@@ -832,9 +832,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 		if (!context.inStep() && context.isReplaying()) {
 			return;
 		}
-		if (!context.inStep() && !context.isParallelStep()) {
-			flushCheckpoint(context);
-		}
+		flushCheckpointOfCaller();
 		Progress progress = new Progress(percent, message);
 		try {
 			String value = this.serializer.serialize(progress);
@@ -1783,7 +1781,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 */
 	private void flushCheckpointOfCaller() {
 		WorkflowExecutionContext context = WorkflowExecutionContext.current();
-		if (context != null && !context.isParallelStep()) {
+		if (context != null && !context.inStep() && !context.isParallelStep()) {
 			flushCheckpoint(context);
 		}
 	}
@@ -2270,10 +2268,7 @@ public class WorkflowEngine implements SmartInitializingSingleton {
 	 */
 	@Nullable Object awaitOutcome(String workflowId, @Nullable WorkflowMethod workflow, @Nullable Duration timeout,
 			boolean checkedExceptions) throws Throwable {
-		WorkflowExecutionContext caller = WorkflowExecutionContext.current();
-		if (caller != null && !caller.inStep()) {
-			flushCheckpointOfCaller();
-		}
+		flushCheckpointOfCaller();
 		long deadline = (timeout != null) ? System.nanoTime() + timeout.toNanos() : Long.MAX_VALUE;
 		PollBackoff backoff = new PollBackoff();
 		while (true) {
