@@ -1,10 +1,16 @@
 package io.github.dbosspring.queue;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.Test;
 
+import io.github.dbosspring.autoconfigure.DbosSystemDatabase;
 import io.github.dbosspring.queue.support.QueueWorker;
+import io.github.dbosspring.store.DbosSchemaMigrator;
+import io.github.dbosspring.store.QueueRepository;
 import io.github.dbosspring.test.TestDatabase;
 import io.github.dbosspring.workflow.Dbos;
 import io.github.dbosspring.workflow.TestWorkflowApplication;
@@ -17,6 +23,8 @@ import org.springframework.boot.WebApplicationType;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -27,8 +35,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * How an idle worker learns about new work: with polling effectively off (one hour), a job
  * enqueued by another connection starts only through its notification, also after the
- * listening connection was killed; the worker serves only its configured queues; and a
- * stopping worker lets its running job finish.
+ * listening connection was killed or when it arrives while the worker is dequeuing from that
+ * queue; the worker serves only its configured queues; and a stopping worker lets its
+ * running job finish.
  */
 @SpringBootTest(classes = TestWorkflowApplication.class, properties = { "dbos.recovery.interval=1h",
 		"dbos.worker.poll-interval=1h", "dbos.worker.queues=plain", "dbos.queues.plain.worker-concurrency=4",
@@ -113,19 +122,65 @@ class WorkerWakeUpIntegrationTests {
 		assertThat(otherWorkflows.count("sleep:finishes")).isEqualTo(4);
 	}
 
+	@Test
+	void notificationArrivingWhileTheQueueIsDequeuedStartsItsJob() throws Exception {
+		String url = TestDatabase.newDatabaseUrl();
+		ConfigurableApplicationContext context = new SpringApplicationBuilder(TestWorkflowApplication.class,
+				QueueWorkflows.class, HeldClaims.class)
+			.web(WebApplicationType.NONE)
+			.properties("spring.datasource.url=" + url, "dbos.recovery.interval=1h", "dbos.worker.poll-interval=1h",
+					"dbos.queues.plain.worker-concurrency=4", "spring.main.banner-mode=off")
+			.run();
+		try {
+			awaitListening(context.getBean(QueueWorker.class));
+			HeldClaimRepository claims = context.getBean(HeldClaimRepository.class);
+			JdbcClient otherJdbc = JdbcClient.create(TestDatabase.dataSource(url));
+			CountDownLatch release = claims.holdNextClaim();
+			// a notification without a job: the worker dequeues, finds nothing, and is held there
+			otherJdbc.sql("SELECT pg_notify('dbos_queue_dbos', 'plain')").query(String.class).single();
+			assertThat(claims.held.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+			// a job committed after that dequeue's read: its notification arrives during the dequeue
+			insertJobFromAnotherProcess(otherJdbc, "during-dequeue", "plain");
+			Thread.sleep(300);
+			release.countDown();
+
+			// the next poll is an hour away: only the notification can have started it
+			long deadline = System.nanoTime() + WAIT.toNanos();
+			String status = null;
+			while (!"SUCCESS".equals(status) && System.nanoTime() < deadline) {
+				Thread.sleep(10);
+				status = otherJdbc.sql("SELECT status FROM dbos.workflow_status WHERE workflow_id = 'during-dequeue'")
+					.query(String.class)
+					.single();
+			}
+			assertThat(status).isEqualTo("SUCCESS");
+		}
+		finally {
+			context.close();
+		}
+	}
+
 	private void awaitListening() throws InterruptedException {
+		awaitListening(this.worker);
+	}
+
+	private static void awaitListening(QueueWorker worker) throws InterruptedException {
 		long deadline = System.nanoTime() + WAIT.toNanos();
-		while (!this.worker.isListening() && System.nanoTime() < deadline) {
+		while (!worker.isListening() && System.nanoTime() < deadline) {
 			Thread.sleep(5);
 		}
-		assertThat(this.worker.isListening()).isTrue();
+		assertThat(worker.isListening()).isTrue();
 		// LISTEN is issued right before the flag is set; give the server a moment
 		Thread.sleep(100);
 	}
 
-	/** What a client in another JVM does: one row and a notification, nothing in this JVM. */
 	private void insertJobFromAnotherProcess(String id, String queue) {
-		this.jdbc.sql("""
+		insertJobFromAnotherProcess(this.jdbc, id, queue);
+	}
+
+	/** What a client in another JVM does: one row and a notification, nothing in this JVM. */
+	private static void insertJobFromAnotherProcess(JdbcClient jdbc, String id, String queue) {
+		jdbc.sql("""
 				WITH inserted AS (INSERT INTO dbos.workflow_status (workflow_id, status, workflow_name, inputs,
 					queue_name, max_attempts) VALUES (?, 'ENQUEUED', 'greet', ?, ?, 3) RETURNING workflow_id)
 				SELECT count(*) FROM inserted, pg_notify('dbos_queue_dbos', ?)""")
@@ -143,6 +198,53 @@ class WorkerWakeUpIntegrationTests {
 		}
 		assertThat(info.status()).isEqualTo(status);
 		return info;
+	}
+
+	/** A real repository whose next dequeue of queue {@code plain}, once asked, waits after its statement ran. */
+	static class HeldClaimRepository extends QueueRepository {
+
+		private volatile @Nullable CountDownLatch release;
+
+		final CountDownLatch held = new CountDownLatch(1);
+
+		HeldClaimRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
+			super(database.getDataSource(), database.getCallerDataSource(), migrator.getSchema());
+		}
+
+		CountDownLatch holdNextClaim() {
+			CountDownLatch latch = new CountDownLatch(1);
+			this.release = latch;
+			return latch;
+		}
+
+		@Override
+		public Claim claim(Queue queue, String executorId, String applicationVersion, String[] workflowNames,
+				int max) {
+			Claim claim = super.claim(queue, executorId, applicationVersion, workflowNames, max);
+			CountDownLatch latch = this.release;
+			if (latch != null && queue.name().equals("plain")) {
+				this.release = null;
+				this.held.countDown();
+				try {
+					latch.await(WAIT.toSeconds(), TimeUnit.SECONDS);
+				}
+				catch (InterruptedException ex) {
+					Thread.currentThread().interrupt();
+				}
+			}
+			return claim;
+		}
+
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class HeldClaims {
+
+		@Bean
+		HeldClaimRepository heldClaimRepository(DbosSystemDatabase database, DbosSchemaMigrator migrator) {
+			return new HeldClaimRepository(database, migrator);
+		}
+
 	}
 
 }

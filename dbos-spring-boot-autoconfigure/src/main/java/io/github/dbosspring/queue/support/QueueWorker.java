@@ -10,6 +10,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -71,7 +72,11 @@ public class QueueWorker implements SmartLifecycle {
 
 	private final AtomicInteger running = new AtomicInteger();
 
+	// when to look at each queue again (nanoTime), or a wake-up stamp: a distinct value below any
+	// nanoTime, so a dequeue that read the queue's entry replaces it only if no wake-up came since
 	private final Map<String, Long> dueAt = new ConcurrentHashMap<>();
+
+	private final AtomicLong wakeups = new AtomicLong(Long.MIN_VALUE);
 
 	// queues whose last dequeue may have left due jobs behind (it was capped by capacity)
 	private final Set<String> backlogged = ConcurrentHashMap.newKeySet();
@@ -225,8 +230,12 @@ public class QueueWorker implements SmartLifecycle {
 		if (!serves(queueName)) {
 			return;
 		}
-		this.dueAt.put(queueName, 0L);
+		markDue(queueName);
 		signal();
+	}
+
+	private void markDue(String queueName) {
+		this.dueAt.put(queueName, this.wakeups.incrementAndGet());
 	}
 
 	/**
@@ -242,7 +251,7 @@ public class QueueWorker implements SmartLifecycle {
 
 	private void wakeAll() {
 		for (Queue queue : servedQueues()) {
-			this.dueAt.put(queue.name(), 0L);
+			markDue(queue.name());
 		}
 		signal();
 	}
@@ -298,14 +307,16 @@ public class QueueWorker implements SmartLifecycle {
 				if (!this.active || this.engine.isShuttingDown()) {
 					break;
 				}
-				long due = this.dueAt.getOrDefault(queue.name(), 0L);
-				if (due > now) {
+				Long due = this.dueAt.get(queue.name());
+				if (due != null && due > now) {
 					wakeAt = Math.min(wakeAt, due);
 					continue;
 				}
 				long next = drain(queue, workflowNames, now);
-				this.dueAt.put(queue.name(), next);
-				wakeAt = Math.min(wakeAt, next);
+				// a wake-up during the dequeue (a notification, a finished job) keeps the queue due
+				boolean kept = (due != null) ? this.dueAt.replace(queue.name(), due, next)
+						: this.dueAt.putIfAbsent(queue.name(), next) == null;
+				wakeAt = kept ? Math.min(wakeAt, next) : now;
 			}
 			sweepUnknownWorkflows(workflowNames);
 			await(wakeAt);
@@ -377,7 +388,7 @@ public class QueueWorker implements SmartLifecycle {
 		// with queue-wide limits (a job elsewhere may be waiting for it); otherwise a new job
 		// announces itself
 		if (queue.needsQueueLock() || this.backlogged.contains(queue.name())) {
-			this.dueAt.put(queue.name(), 0L);
+			markDue(queue.name());
 		}
 		this.lock.lock();
 		try {
