@@ -6,6 +6,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -26,7 +29,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * holding 600 jobs of 30 to 120 ms, enqueued once all three are ready. Every job
  * completes once, the limits hold and every worker does its share; in a second pass one
  * worker is killed with {@code kill -9} mid-run and not restarted, and the live workers
- * re-enqueue and finish its jobs. Every figure is computed in SQL from the ledger
+ * re-enqueue and finish its jobs (it is frozen with {@code kill -STOP} at a moment it holds a
+ * job, then killed, so there is always something to take over). Every figure is computed in SQL from the ledger
  * ({@link CompetingWorkerApp}), written with the database clock; a killed worker's
  * unfinished entries end at its kill.
  *
@@ -150,15 +154,16 @@ class CompetingWorkersSuiteTests {
 				int threshold = (int) (JOBS * (0.4 + 0.2 * random.nextDouble()));
 				int victim = random.nextInt(WORKERS);
 				awaitSucceeded(jdbc, threshold, Duration.ofSeconds(180));
-				// at a moment when the victim runs a job (with the global limit of 4 taken by the other two
-				// workers it may hold none, and then its kill would leave nothing to recover)
-				awaitRunning(jdbc, "w" + (victim + 1), Duration.ofSeconds(60));
-				workers.get(victim).kill();
 				killed = "w" + (victim + 1);
-				// what the dead worker held stays PENDING under its name until another adopts it
-				heldAtKill = jdbc.sql("SELECT count(*) FROM dbos.workflow_status WHERE status = 'PENDING' "
-						+ "AND executor_id = ?").param(killed).query(Long.class).single();
+				// killed while it holds a job: with the global limit of 4 taken by the other two workers it
+				// may hold none, and a job seen running may finish before the kill lands; so it is frozen
+				// first, and thawed and tried again while it holds nothing
+				heldAtKill = freezeHoldingAJob(jdbc, killed, pid(workers.get(victim)), pass, Duration.ofSeconds(60));
+				workers.get(victim).kill();
 				jdbc.sql("INSERT INTO competing_kills (worker) VALUES (?)").param(killed).update();
+				// what the dead worker held stays PENDING under its name until another adopts it
+				assertThat(count(jdbc, "SELECT count(*) FROM dbos.workflow_status WHERE status = 'PENDING' "
+						+ "AND executor_id = '" + killed + "'")).as("jobs held by the killed worker").isEqualTo(heldAtKill);
 				succeededAtKill = succeeded(jdbc);
 			}
 			awaitSucceeded(jdbc, JOBS, Duration.ofSeconds(240));
@@ -200,7 +205,8 @@ class CompetingWorkersSuiteTests {
 			assertThat(byWorker).as("workers that completed jobs").hasSize(WORKERS);
 			assertThat(fewest).as("jobs of the least busy worker, of %d", JOBS).isGreaterThanOrEqualTo((long) (JOBS * MIN_SHARE));
 			if (kill) {
-				// every job the killed worker held is taken over (when it held none, there is nothing to check)
+				// every job the killed worker held is taken over
+				assertThat(heldAtKill).as("jobs the killed worker held").isPositive();
 				assertThat(reenqueued).as("jobs of the killed worker re-enqueued").isGreaterThanOrEqualTo(heldAtKill);
 			}
 		}
@@ -219,16 +225,46 @@ class CompetingWorkersSuiteTests {
 		}
 	}
 
-	private static void awaitRunning(JdbcClient jdbc, String executorId, Duration timeout)
-			throws InterruptedException {
+	/**
+	 * Freezes the worker ({@code kill -STOP}) at a moment it holds a job, thawing it and
+	 * trying again while it holds none (the number of freezes is a figure of the summary).
+	 * @return the jobs it holds, frozen
+	 */
+	private static long freezeHoldingAJob(JdbcClient jdbc, String executorId, long pid, String pass,
+			Duration timeout) throws Exception {
+		String held = "SELECT count(*) FROM dbos.workflow_status WHERE status = 'PENDING' AND executor_id = '"
+				+ executorId + "'";
 		long deadline = System.nanoTime() + timeout.toNanos();
-		while (jdbc.sql("SELECT count(*) FROM dbos.workflow_status WHERE status = 'PENDING' AND executor_id = ?")
-			.param(executorId)
-			.query(Long.class)
-			.single() == 0) {
-			assertThat(System.nanoTime()).as("worker %s runs a job within %s", executorId, timeout).isLessThan(deadline);
-			Thread.sleep(2);
+		int freezes = 0;
+		while (true) {
+			assertThat(System.nanoTime()).as("worker %s frozen holding a job within %s", executorId, timeout)
+				.isLessThan(deadline);
+			if (count(jdbc, held) == 0) {
+				Thread.sleep(2);
+				continue;
+			}
+			signal("STOP", pid);
+			freezes++;
+			// a statement the worker sent before it froze still lands
+			Thread.sleep(200);
+			long holding = count(jdbc, held);
+			if (holding > 0) {
+				figures.put(pass + ".freezes", freezes);
+				return holding;
+			}
+			signal("CONT", pid);
 		}
+	}
+
+	private static void signal(String signal, long pid) throws Exception {
+		Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
+		assertThat(kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s %d", signal, pid).isTrue();
+	}
+
+	private static long pid(ChildJvm jvm) {
+		Matcher matcher = Pattern.compile("READY pid=(\\d+)").matcher(jvm.output());
+		assertThat(matcher.find()).as(jvm.output()).isTrue();
+		return Long.parseLong(matcher.group(1));
 	}
 
 	private static int succeeded(JdbcClient jdbc) {
