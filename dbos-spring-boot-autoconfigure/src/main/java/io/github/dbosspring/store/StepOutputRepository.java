@@ -9,6 +9,7 @@ import org.jspecify.annotations.Nullable;
 
 import io.github.dbosspring.workflow.StepInfo;
 
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -22,14 +23,19 @@ public class StepOutputRepository {
 
 	// The EXISTS clause rejects the checkpoint of an executor that lost the workflow (it was
 	// presumed dead and another executor adopted the workflow, or the workflow was
-	// cancelled); the primary key keeps the first recorded outcome of a step.
+	// cancelled); the primary key keeps the first recorded outcome of a step. An autocommitted
+	// checkpoint leaves a second outcome to the primary key's violation (no ON CONFLICT
+	// clause: a speculative insertion costs a WAL record and an index probe more per step,
+	// and a conflict needs another executor still owning the workflow, which the EXISTS
+	// clause makes rare); one in the caller's transaction must not abort that transaction.
 	private static final String INSERT = """
 			INSERT INTO %s.step_outputs (workflow_id, step_id, step_name, output, output_type, error_class,
 				error_message, child_workflow_id, started_at)
 			SELECT ?, ?::integer, ?, ?, ?, ?, ?, ?, clock_timestamp() - make_interval(secs => ?::double precision)
 			WHERE EXISTS (SELECT 1 FROM %s.workflow_status
-				WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING')
-			ON CONFLICT (workflow_id, step_id) DO NOTHING""";
+				WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING')""";
+
+	private static final String INSERT_IN_TRANSACTION = INSERT + " ON CONFLICT (workflow_id, step_id) DO NOTHING";
 
 	private static final String SELECT_ALL = """
 			SELECT workflow_id, step_id, step_name, output, output_type, error_class, error_message,
@@ -50,6 +56,8 @@ public class StepOutputRepository {
 	private final @Nullable JdbcClient callerJdbc;
 
 	private final String insert;
+
+	private final String insertInTransaction;
 
 	private final String selectAll;
 
@@ -72,6 +80,7 @@ public class StepOutputRepository {
 		this.jdbc = JdbcClient.create(dataSource);
 		this.callerJdbc = (callerDataSource != null) ? JdbcClient.create(callerDataSource) : null;
 		this.insert = schema.qualify(INSERT);
+		this.insertInTransaction = schema.qualify(INSERT_IN_TRANSACTION);
 		this.selectAll = schema.qualify(SELECT_ALL);
 		this.selectOne = schema.qualify(SELECT_ONE);
 		this.groupCommit = new GroupCommit(dataSource, false);
@@ -96,8 +105,14 @@ public class StepOutputRepository {
 	public boolean insert(String workflowId, String executorId, int stepId, String stepName, @Nullable String output,
 			@Nullable String outputType, @Nullable String errorClass, @Nullable String errorMessage,
 			@Nullable String childWorkflowId, double durationSeconds) {
-		return this.groupCommit.update(this.insert, workflowId, stepId, stepName, output, outputType, errorClass,
-				errorMessage, childWorkflowId, durationSeconds, workflowId, executorId) == 1;
+		try {
+			return this.groupCommit.update(this.insert, workflowId, stepId, stepName, output, outputType, errorClass,
+					errorMessage, childWorkflowId, durationSeconds, workflowId, executorId) == 1;
+		}
+		catch (DuplicateKeyException ex) {
+			// the step has an outcome already
+			return false;
+		}
 	}
 
 	/**
@@ -112,7 +127,7 @@ public class StepOutputRepository {
 		if (this.callerJdbc == null) {
 			throw new IllegalStateException("No caller DataSource configured");
 		}
-		return this.callerJdbc.sql(this.insert)
+		return this.callerJdbc.sql(this.insertInTransaction)
 			.params(workflowId, stepId, stepName, output, outputType, errorClass, errorMessage, null, durationSeconds,
 					workflowId, executorId)
 			.update() == 1;
