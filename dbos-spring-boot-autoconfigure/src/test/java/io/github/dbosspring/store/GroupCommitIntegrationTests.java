@@ -1,7 +1,6 @@
 package io.github.dbosspring.store;
 
 import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -32,8 +31,6 @@ class GroupCommitIntegrationTests {
 
 	private static final String INSERT = "INSERT INTO grouped (id, value) VALUES (?, ?) ON CONFLICT (id) DO NOTHING";
 
-	private static final String UPDATE_BLOCKER = "UPDATE blocker SET n = n + 1 WHERE id = 1";
-
 	private static DataSource dataSource;
 
 	private static JdbcClient jdbc;
@@ -45,8 +42,6 @@ class GroupCommitIntegrationTests {
 		dataSource = TestDatabase.dataSource(TestDatabase.newDatabaseUrl());
 		jdbc = JdbcClient.create(dataSource);
 		jdbc.sql("CREATE TABLE grouped (id int PRIMARY KEY, value text NOT NULL)").update();
-		jdbc.sql("CREATE TABLE blocker (id int PRIMARY KEY, n int NOT NULL)").update();
-		jdbc.sql("INSERT INTO blocker VALUES (1, 0)").update();
 		threads = Executors.newCachedThreadPool();
 	}
 
@@ -65,23 +60,15 @@ class GroupCommitIntegrationTests {
 		GroupCommit groupCommit = new GroupCommit(dataSource, true);
 		jdbc.sql("INSERT INTO grouped VALUES (3, 'already there')").update();
 		List<CompletableFuture<Integer>> queued = new ArrayList<>();
-		try (Connection lock = dataSource.getConnection()) {
-			lock.setAutoCommit(false);
-			try (Statement statement = lock.createStatement()) {
-				statement.execute("SELECT n FROM blocker WHERE id = 1 FOR UPDATE");
-			}
-			// the first write waits for the test's row lock; everything submitted meanwhile queues
-			CompletableFuture<Integer> first = CompletableFuture
-				.supplyAsync(() -> groupCommit.update(UPDATE_BLOCKER), threads);
-			awaitBlockedBackend();
+		// the first write waits for the test's row lock; everything submitted meanwhile queues
+		try (HeldWrite held = HeldWrite.start(dataSource, groupCommit, threads)) {
 			for (int id = 1; id <= 5; id++) {
 				int key = id;
 				queued.add(CompletableFuture.supplyAsync(() -> groupCommit.update(INSERT, key, "v" + key), threads));
 			}
-			awaitWaiting(groupCommit, 5);
+			held.awaitWaiting(groupCommit, 5);
 			assertThat(queued).noneMatch(CompletableFuture::isDone);
-			lock.rollback();
-			assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+			assertThat(held.release()).isEqualTo(1);
 		}
 		List<Integer> counts = new ArrayList<>();
 		for (CompletableFuture<Integer> future : queued) {
@@ -99,21 +86,13 @@ class GroupCommitIntegrationTests {
 		GroupCommit groupCommit = new GroupCommit(dataSource, true);
 		List<CompletableFuture<Integer>> queued = new ArrayList<>();
 		CompletableFuture<Integer> failing;
-		try (Connection lock = dataSource.getConnection()) {
-			lock.setAutoCommit(false);
-			try (Statement statement = lock.createStatement()) {
-				statement.execute("SELECT n FROM blocker WHERE id = 1 FOR UPDATE");
-			}
-			CompletableFuture<Integer> first = CompletableFuture
-				.supplyAsync(() -> groupCommit.update(UPDATE_BLOCKER), threads);
-			awaitBlockedBackend();
+		try (HeldWrite held = HeldWrite.start(dataSource, groupCommit, threads)) {
 			queued.add(CompletableFuture.supplyAsync(() -> groupCommit.update(INSERT, 10, "ten"), threads));
 			// value is NOT NULL: this one fails, and rolls back the shared transaction
 			failing = CompletableFuture.supplyAsync(() -> groupCommit.update(INSERT, 11, null), threads);
 			queued.add(CompletableFuture.supplyAsync(() -> groupCommit.update(INSERT, 12, "twelve"), threads));
-			awaitWaiting(groupCommit, 3);
-			lock.rollback();
-			assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+			held.awaitWaiting(groupCommit, 3);
+			assertThat(held.release()).isEqualTo(1);
 		}
 		for (CompletableFuture<Integer> future : queued) {
 			assertThat(future.get(30, TimeUnit.SECONDS)).isEqualTo(1);
@@ -141,23 +120,15 @@ class GroupCommitIntegrationTests {
 		};
 		GroupCommit groupCommit = new GroupCommit(flaky, true);
 		List<CompletableFuture<Integer>> queued = new ArrayList<>();
-		try (Connection lock = dataSource.getConnection()) {
-			lock.setAutoCommit(false);
-			try (Statement statement = lock.createStatement()) {
-				statement.execute("SELECT n FROM blocker WHERE id = 1 FOR UPDATE");
-			}
-			CompletableFuture<Integer> first = CompletableFuture
-				.supplyAsync(() -> groupCommit.update(UPDATE_BLOCKER), threads);
-			awaitBlockedBackend();
+		try (HeldWrite held = HeldWrite.start(dataSource, groupCommit, threads)) {
 			for (int id = 30; id < 34; id++) {
 				int key = id;
 				queued.add(CompletableFuture.supplyAsync(() -> groupCommit.update(INSERT, key, "v" + key), threads));
 			}
-			awaitWaiting(groupCommit, 4);
+			held.awaitWaiting(groupCommit, 4);
 			// the database goes away while the first write still holds its connection
 			unreachable.set(true);
-			lock.rollback();
-			assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+			assertThat(held.release()).isEqualTo(1);
 		}
 		for (CompletableFuture<Integer> future : queued) {
 			assertThatExceptionOfType(java.util.concurrent.ExecutionException.class)
@@ -185,23 +156,6 @@ class GroupCommitIntegrationTests {
 				20, "twenty");
 		assertThat(count).isEqualTo(1);
 		assertThat(new GroupCommit(dataSource, false).update(INSERT, 20, "again")).isZero();
-	}
-
-	private static void awaitWaiting(GroupCommit groupCommit, int statements) throws InterruptedException {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-		while (groupCommit.waiting() < statements) {
-			assertThat(System.nanoTime()).as("%s statements wait within 30 s", statements).isLessThan(deadline);
-			Thread.sleep(10);
-		}
-	}
-
-	private static void awaitBlockedBackend() throws InterruptedException {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-		while (jdbc.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-				+ "AND wait_event_type = 'Lock'").query(Long.class).single() == 0) {
-			assertThat(System.nanoTime()).as("a backend waits for the lock within 30 s").isLessThan(deadline);
-			Thread.sleep(20);
-		}
 	}
 
 }

@@ -1,7 +1,5 @@
 package io.github.dbosspring.store;
 
-import java.sql.Connection;
-import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -67,31 +65,16 @@ class StepCheckpointIntegrationTests {
 			pending("shared-" + i, "executor-1");
 		}
 		assertThat(insert(steps, "shared-2", "executor-1", 0, "\"first\"")).isTrue();
-		jdbc.sql("CREATE TABLE blocker (id int PRIMARY KEY, n int NOT NULL)").update();
-		jdbc.sql("INSERT INTO blocker VALUES (1, 0)").update();
-
 		List<CompletableFuture<Boolean>> queued = new ArrayList<>();
-		try (Connection lock = dataSource.getConnection()) {
-			lock.setAutoCommit(false);
-			try (Statement statement = lock.createStatement()) {
-				statement.execute("SELECT n FROM blocker WHERE id = 1 FOR UPDATE");
-			}
-			// the first write waits for the test's row lock; the checkpoints submitted meanwhile queue
-			CompletableFuture<Integer> first = CompletableFuture
-				.supplyAsync(() -> groupCommit.update("UPDATE blocker SET n = n + 1 WHERE id = 1"), threads);
-			awaitBlockedBackend();
+		// the first write waits for the test's row lock; the checkpoints submitted meanwhile queue
+		try (HeldWrite held = HeldWrite.start(dataSource, groupCommit, threads)) {
 			for (int i = 1; i <= 4; i++) {
 				String id = "shared-" + i;
 				queued.add(CompletableFuture.supplyAsync(() -> insert(steps, id, "executor-1", 0, "\"second\""),
 						threads));
 			}
-			long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-			while (groupCommit.waiting() < 4 && System.nanoTime() < deadline) {
-				Thread.sleep(5);
-			}
-			assertThat(groupCommit.waiting()).isEqualTo(4);
-			lock.rollback();
-			assertThat(first.get(30, TimeUnit.SECONDS)).isEqualTo(1);
+			held.awaitWaiting(groupCommit, 4);
+			assertThat(held.release()).isEqualTo(1);
 		}
 
 		List<Boolean> written = new ArrayList<>();
@@ -120,15 +103,6 @@ class StepCheckpointIntegrationTests {
 	private static boolean insert(StepOutputRepository steps, String workflowId, String executorId, int stepId,
 			String output) {
 		return steps.insert(workflowId, executorId, stepId, "step", output, "java.lang.String", null, null, null, 0.001);
-	}
-
-	private static void awaitBlockedBackend() throws InterruptedException {
-		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-		while (jdbc.sql("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-				+ "AND wait_event_type = 'Lock'").query(Long.class).single() == 0) {
-			assertThat(System.nanoTime()).as("a backend waits for the lock within 30 s").isLessThan(deadline);
-			Thread.sleep(20);
-		}
 	}
 
 }
