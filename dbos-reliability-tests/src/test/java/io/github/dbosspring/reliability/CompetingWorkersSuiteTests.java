@@ -6,9 +6,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -158,7 +155,7 @@ class CompetingWorkersSuiteTests {
 				// killed while it holds a job: with the global limit of 4 taken by the other two workers it
 				// may hold none, and a job seen running may finish before the kill lands; so it is frozen
 				// first, and thawed and tried again while it holds nothing
-				heldAtKill = freezeHoldingAJob(jdbc, killed, pid(workers.get(victim)), pass, Duration.ofSeconds(60));
+				heldAtKill = freezeHoldingAJob(jdbc, killed, workers.get(victim), pass, Duration.ofSeconds(60));
 				workers.get(victim).kill();
 				jdbc.sql("INSERT INTO competing_kills (worker) VALUES (?)").param(killed).update();
 				// what the dead worker held stays PENDING under its name until another adopts it
@@ -230,7 +227,7 @@ class CompetingWorkersSuiteTests {
 	 * trying again while it holds none (the number of freezes is a figure of the summary).
 	 * @return the jobs it holds, frozen
 	 */
-	private static long freezeHoldingAJob(JdbcClient jdbc, String executorId, long pid, String pass,
+	private static long freezeHoldingAJob(JdbcClient jdbc, String executorId, ChildJvm worker, String pass,
 			Duration timeout) throws Exception {
 		String held = "SELECT count(*) FROM dbos.workflow_status WHERE status = 'PENDING' AND executor_id = '"
 				+ executorId + "'";
@@ -243,7 +240,7 @@ class CompetingWorkersSuiteTests {
 				Thread.sleep(2);
 				continue;
 			}
-			signal("STOP", pid);
+			worker.signal("STOP");
 			freezes++;
 			// a statement the worker sent before it froze still lands
 			Thread.sleep(200);
@@ -252,19 +249,8 @@ class CompetingWorkersSuiteTests {
 				figures.put(pass + ".freezes", freezes);
 				return holding;
 			}
-			signal("CONT", pid);
+			worker.signal("CONT");
 		}
-	}
-
-	private static void signal(String signal, long pid) throws Exception {
-		Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).inheritIO().start();
-		assertThat(kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s %d", signal, pid).isTrue();
-	}
-
-	private static long pid(ChildJvm jvm) {
-		Matcher matcher = Pattern.compile("READY pid=(\\d+)").matcher(jvm.output());
-		assertThat(matcher.find()).as(jvm.output()).isTrue();
-		return Long.parseLong(matcher.group(1));
 	}
 
 	private static int succeeded(JdbcClient jdbc) {

@@ -7,9 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -113,7 +110,7 @@ class CrashSuiteTests {
 			try (ChildJvm worker = ChildJvm.start("crash-run-" + run, CrashWorkerApp.class, args)) {
 				assertThat(worker.awaitOutput("READY", Duration.ofSeconds(120))).as(worker.output()).isTrue();
 				Thread.sleep(100 + random.nextInt(700));
-				int pid = pid(worker);
+				int pid = (int) worker.pid();
 				if (worker.isAlive()) {
 					worker.kill();
 					jdbc.sql("INSERT INTO crash_signals (signal, pid) VALUES ('KILL', ?)").param(pid).update();
@@ -176,7 +173,7 @@ class CrashSuiteTests {
 							"--dbos.workflow-pool-size=" + STALLED_WORKFLOWS, "--crash.step-min-millis=800",
 							"--crash.step-max-millis=1200"))) {
 				assertThat(stalled.awaitOutput("READY", Duration.ofSeconds(120))).as(stalled.output()).isTrue();
-				int pid = pid(stalled);
+				int pid = (int) stalled.pid();
 				// frozen while every workflow thread is inside a step body (between its ledger row
 				// and that row's end), so the thawed worker has no step left to start
 				int inStep = 0;
@@ -184,17 +181,17 @@ class CrashSuiteTests {
 					await().atMost(Duration.ofSeconds(60))
 						.until(() -> count(jdbc, "SELECT count(*) FROM crash_ledger WHERE pid = ? AND ended_at IS NULL "
 								+ "AND step > 0", pid) == STALLED_WORKFLOWS);
-					signal(jdbc, "STOP", pid);
+					signal(jdbc, "STOP", stalled);
 					inStep = count(jdbc, "SELECT count(*) FROM crash_ledger WHERE pid = ? AND ended_at IS NULL", pid);
 					if (inStep < STALLED_WORKFLOWS) {
-						signal(jdbc, "CONT", pid);
+						signal(jdbc, "CONT", stalled);
 					}
 				}
 				assertThat(inStep).as("workflow threads inside a step when frozen").isEqualTo(STALLED_WORKFLOWS);
 				await().atMost(Duration.ofSeconds(120))
 					.until(() -> count(jdbc, "SELECT count(*) FROM dbos.workflow_status WHERE status = 'SUCCESS' "
 							+ "AND executor_id = 'stall-b'") == STALLED_WORKFLOWS);
-				signal(jdbc, "CONT", pid);
+				signal(jdbc, "CONT", stalled);
 				assertThat(stalled.awaitOutput("ALL-DONE", Duration.ofSeconds(120))).as(stalled.output()).isTrue();
 				assertThat(stalled.waitForExit(Duration.ofSeconds(60))).as(stalled.output()).isTrue();
 				String output = stalled.output();
@@ -261,24 +258,17 @@ class CrashSuiteTests {
 		return jdbc;
 	}
 
-	private static int pid(ChildJvm jvm) {
-		Matcher matcher = Pattern.compile("READY pid=(\\d+)").matcher(jvm.output());
-		assertThat(matcher.find()).as(jvm.output()).isTrue();
-		return Integer.parseInt(matcher.group(1));
-	}
-
 	/**
 	 * Sends {@code SIGSTOP} or {@code SIGCONT} and records it in the ledger while the
 	 * process is frozen: after a STOP, before a CONT.
 	 */
-	private static void signal(JdbcClient jdbc, String signal, int pid) throws IOException, InterruptedException {
+	private static void signal(JdbcClient jdbc, String signal, ChildJvm jvm) throws IOException, InterruptedException {
 		if (signal.equals("CONT")) {
-			jdbc.sql("INSERT INTO crash_signals (signal, pid) VALUES (?, ?)").params(signal, pid).update();
+			jdbc.sql("INSERT INTO crash_signals (signal, pid) VALUES (?, ?)").params(signal, (int) jvm.pid()).update();
 		}
-		Process kill = new ProcessBuilder("kill", "-" + signal, Integer.toString(pid)).inheritIO().start();
-		assertThat(kill.waitFor(30, TimeUnit.SECONDS) && kill.exitValue() == 0).as("kill -%s %d", signal, pid).isTrue();
+		jvm.signal(signal);
 		if (signal.equals("STOP")) {
-			jdbc.sql("INSERT INTO crash_signals (signal, pid) VALUES (?, ?)").params(signal, pid).update();
+			jdbc.sql("INSERT INTO crash_signals (signal, pid) VALUES (?, ?)").params(signal, (int) jvm.pid()).update();
 		}
 	}
 

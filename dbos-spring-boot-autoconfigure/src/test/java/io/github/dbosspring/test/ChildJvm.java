@@ -83,6 +83,23 @@ public final class ChildJvm implements AutoCloseable {
 		}
 	}
 
+	/** The JVM's process ID. */
+	public long pid() {
+		return this.process.pid();
+	}
+
+	/**
+	 * Sends a signal with {@code kill}, such as {@code STOP} to freeze the JVM and
+	 * {@code CONT} to thaw it.
+	 * @param name the signal's name, without {@code SIG}
+	 */
+	public void signal(String name) throws IOException, InterruptedException {
+		Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(pid())).inheritIO().start();
+		if (!kill.waitFor(30, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+			throw new IllegalStateException("kill -" + name + " " + pid() + " failed");
+		}
+	}
+
 	/** {@code kill -9}: the JVM gets no chance to clean up. */
 	public void kill() throws InterruptedException {
 		this.process.destroyForcibly();
