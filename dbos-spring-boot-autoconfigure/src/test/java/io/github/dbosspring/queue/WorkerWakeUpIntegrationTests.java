@@ -145,15 +145,7 @@ class WorkerWakeUpIntegrationTests {
 			release.countDown();
 
 			// the next poll is an hour away: only the notification can have started it
-			long deadline = System.nanoTime() + WAIT.toNanos();
-			String status = null;
-			while (!"SUCCESS".equals(status) && System.nanoTime() < deadline) {
-				Thread.sleep(10);
-				status = otherJdbc.sql("SELECT status FROM dbos.workflow_status WHERE workflow_id = 'during-dequeue'")
-					.query(String.class)
-					.single();
-			}
-			assertThat(status).isEqualTo("SUCCESS");
+			awaitStatus(context.getBean(Dbos.class), "during-dequeue", WorkflowStatus.SUCCESS);
 		}
 		finally {
 			context.close();
@@ -190,11 +182,15 @@ class WorkerWakeUpIntegrationTests {
 	}
 
 	private WorkflowInfo awaitStatus(String id, WorkflowStatus status) throws InterruptedException {
+		return awaitStatus(this.dbos, id, status);
+	}
+
+	private static WorkflowInfo awaitStatus(Dbos dbos, String id, WorkflowStatus status) throws InterruptedException {
 		long deadline = System.nanoTime() + WAIT.toNanos();
-		WorkflowInfo info = this.dbos.getWorkflow(id).orElseThrow();
+		WorkflowInfo info = dbos.getWorkflow(id).orElseThrow();
 		while (info.status() != status && System.nanoTime() < deadline) {
 			Thread.sleep(10);
-			info = this.dbos.getWorkflow(id).orElseThrow();
+			info = dbos.getWorkflow(id).orElseThrow();
 		}
 		assertThat(info.status()).isEqualTo(status);
 		return info;
