@@ -57,10 +57,10 @@ public class QueueRepository {
 			SELECT count(*) FROM %s.workflow_status WHERE queue_name = ? AND status = 'PENDING'""";
 
 	private static final String COUNT_STARTED = """
-			SELECT count(*), (extract(epoch FROM min(started_at) + ? * interval '1 millisecond' - clock_timestamp())
-				* 1000)::bigint
+			SELECT count(*), (extract(epoch FROM min(rate_limited_start) + ? * interval '1 millisecond'
+				- clock_timestamp()) * 1000)::bigint
 			FROM %s.workflow_status
-			WHERE queue_name = ? AND started_at > clock_timestamp() - ? * interval '1 millisecond'""";
+			WHERE queue_name = ? AND rate_limited_start > clock_timestamp() - ? * interval '1 millisecond'""";
 
 	private static final String DUE = """
 			queue_name = ? AND status = 'ENQUEUED' AND (scheduled_for IS NULL OR scheduled_for <= clock_timestamp())
@@ -69,6 +69,7 @@ public class QueueRepository {
 	private static final String CLAIM_SET = """
 			SET status = 'PENDING', executor_id = ?, application_version = ?, attempt = w.attempt + 1,
 				started_at = clock_timestamp(), updated_at = clock_timestamp(),
+				rate_limited_start = CASE WHEN ? THEN clock_timestamp() END,
 				deadline = CASE WHEN w.timeout_ms IS NULL THEN NULL
 					ELSE coalesce(w.deadline, clock_timestamp() + w.timeout_ms * interval '1 millisecond') END
 			""";
@@ -80,18 +81,20 @@ public class QueueRepository {
 				w.trace_context""";
 
 	// The candidates are locked, and the update still names the state it expects. The update
-	// finds them by primary key only: the state is compared with IS NOT DISTINCT FROM, which no
-	// index serves and which does not imply the predicate of the index of waiting jobs. With
-	// "status = 'ENQUEUED'" the planner used that index when the statistics still saw an empty
-	// queue (57 ms instead of 1 ms per claim with 10,000 waiting), and a generic plan of the
-	// prepared statement intersected the primary key with the status index (11 ms with 100,000
-	// waiting). When it starts fewer jobs than asked for, one more row (its workflow_id NULL)
-	// tells in how many milliseconds the next delayed job is due.
-	private static final String CLAIM_WITH_NEXT_DUE = "WITH candidates AS (SELECT workflow_id FROM %s.workflow_status "
+	// finds them by their row address (a TID scan: the locked row versions cannot move before
+	// the update, and no index is probed), never through an index: the state is compared with
+	// IS NOT DISTINCT FROM, which no index serves and which does not imply the predicate of the
+	// index of waiting jobs. With "status = 'ENQUEUED'" and the candidates' IDs, the planner
+	// used that index when the statistics still saw an empty queue (57 ms instead of 1 ms per
+	// claim with 10,000 waiting), and a generic plan of the prepared statement intersected the
+	// primary key with the status index (11 ms with 100,000 waiting). When it starts fewer jobs
+	// than asked for, one more row (its workflow_id NULL) tells in how many milliseconds the
+	// next delayed job is due.
+	private static final String CLAIM_WITH_NEXT_DUE = "WITH candidates AS (SELECT ctid FROM %s.workflow_status "
 			+ "WHERE " + DUE + """
 				ORDER BY priority, created_at LIMIT ? FOR UPDATE SKIP LOCKED),
 			claimed AS (UPDATE %s.workflow_status w
-			""" + CLAIM_SET + "WHERE w.workflow_id = ANY (ARRAY(SELECT workflow_id FROM candidates)) "
+			""" + CLAIM_SET + "WHERE w.ctid = ANY (ARRAY(SELECT ctid FROM candidates)) "
 			+ "AND w.status IS NOT DISTINCT FROM 'ENQUEUED' "
 			+ CLAIM_RETURNING + """
 			)
@@ -415,7 +418,7 @@ public class QueueRepository {
 				.list();
 			List<ClaimedJob> jobs = ids.isEmpty() ? List.of()
 					: this.jdbc.sql(this.claimIds)
-						.params(executorId, applicationVersion, ids.toArray(String[]::new))
+						.params(executorId, applicationVersion, queue.limit() != null, ids.toArray(String[]::new))
 						.query(CLAIMED)
 						.list();
 			if (!jobs.isEmpty()) {
@@ -446,7 +449,7 @@ public class QueueRepository {
 		long[] nextDue = { -1 };
 		this.jdbc.sql(this.claimWithNextDue)
 			.params(queue.name(), applicationVersion, workflowNames, wanted, executorId, applicationVersion,
-					queue.name(), wanted)
+					queue.limit() != null, queue.name(), wanted)
 			.query((RowCallbackHandler) (rs) -> {
 				if (rs.getString(1) != null) {
 					jobs.add(CLAIMED.mapRow(rs, jobs.size()));

@@ -5,9 +5,11 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import javax.sql.DataSource;
 
@@ -17,6 +19,7 @@ import io.github.dbosspring.workflow.WorkflowInfo;
 import io.github.dbosspring.workflow.WorkflowQuery;
 import io.github.dbosspring.workflow.WorkflowStatus;
 
+import org.springframework.dao.DuplicateKeyException;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
 
@@ -61,23 +64,27 @@ public class WorkflowStatusRepository {
 
 	// The outcome together with the checkpoint of the workflow's last step, in one statement:
 	// the checkpoint only while the executor owns the PENDING workflow, the outcome only if
-	// the checkpoint was written (not when an earlier execution recorded that step)
-	private static final String COMPLETE_WITH_STEP = """
+	// the checkpoint was written. When an earlier execution recorded that step, the insert
+	// fails on the primary key (no ON CONFLICT: that speculative insertion costs a WAL record
+	// and an index probe on every completion for a case that almost never happens), and the
+	// completion reports "not recorded". Without a notification it is a plain UPDATE (its
+	// update count tells), which a group commit sends in one JDBC batch with the others; a
+	// statement returning rows takes a round trip of its own.
+	private static final String STEP_CHECKPOINT = """
 			WITH step AS (
 				INSERT INTO %s.step_outputs (workflow_id, step_id, step_name, output, output_type, error_class,
 					error_message, started_at)
 				SELECT ?, ?::integer, ?, ?, ?, ?, ?, clock_timestamp() - make_interval(secs => ?::double precision)
 				WHERE EXISTS (SELECT 1 FROM %s.workflow_status
 					WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING')
-				ON CONFLICT (workflow_id, step_id) DO NOTHING
-				RETURNING 1),
-			completed AS (
-				UPDATE %s.workflow_status
-				SET status = ?, output = ?, error_class = ?, error_message = ?,
-					updated_at = clock_timestamp(), completed_at = clock_timestamp()
-				WHERE workflow_id = ? AND executor_id = ? AND status = 'PENDING' AND EXISTS (SELECT 1 FROM step)
-				RETURNING queue_name)
+				RETURNING 1)
 			""";
+
+	private static final String COMPLETE_WITH_STEP = STEP_CHECKPOINT + COMPLETE + " AND EXISTS (SELECT 1 FROM step)";
+
+	private static final String COMPLETE_WITH_STEP_AND_NOTIFY = STEP_CHECKPOINT + ", completed AS (" + COMPLETE
+			+ " AND EXISTS (SELECT 1 FROM step) RETURNING queue_name) "
+			+ "SELECT count(*) FROM completed c, pg_notify(?, c.queue_name)";
 
 	// Cancels a workflow that has not completed, wherever it runs: its executor's next
 	// checkpoint is refused, so it stops at its next step.
@@ -251,9 +258,8 @@ public class WorkflowStatusRepository {
 		this.reclaimOwn = schema.qualify(RECLAIM_OWN);
 		this.selectOwnPending = schema.qualify(SELECT_OWN_PENDING);
 		this.completeAndNotify = schema.qualify(COMPLETE_AND_NOTIFY);
-		this.completeWithStep = schema.qualify(COMPLETE_WITH_STEP + "SELECT count(*) FROM completed");
-		this.completeWithStepAndNotify = schema
-			.qualify(COMPLETE_WITH_STEP + "SELECT count(*) FROM completed c, pg_notify(?, c.queue_name)");
+		this.completeWithStep = schema.qualify(COMPLETE_WITH_STEP);
+		this.completeWithStepAndNotify = schema.qualify(COMPLETE_WITH_STEP_AND_NOTIFY);
 		this.cancel = schema.qualify(CANCEL);
 		this.delete = schema.qualify(DELETE);
 		this.park = schema.qualify(PARK);
@@ -327,9 +333,14 @@ public class WorkflowStatusRepository {
 		Object[] params = { workflowId, step.stepId(), step.stepName(), step.output(), step.outputType(),
 				step.errorClass(), step.errorMessage(), step.secondsSinceStart(), workflowId, executorId, status.name(),
 				output, errorClass, errorMessage, workflowId, executorId, this.channel };
-		return notify ? this.groupCommit.queryCount(this.completeWithStepAndNotify, params) == 1
-				: this.groupCommit.queryCount(this.completeWithStep,
-						java.util.Arrays.copyOf(params, params.length - 1)) == 1;
+		try {
+			return notify ? this.groupCommit.queryCount(this.completeWithStepAndNotify, params) == 1
+					: this.groupCommit.update(this.completeWithStep, Arrays.copyOf(params, params.length - 1)) == 1;
+		}
+		catch (DuplicateKeyException ex) {
+			// the step has an outcome already (recorded by an earlier execution)
+			return false;
+		}
 	}
 
 	/**
@@ -546,8 +557,13 @@ public class WorkflowStatusRepository {
 			params.add(query.workflowName());
 		}
 		if (!query.statuses().isEmpty()) {
-			sql.append(" AND status = ANY (?)");
-			params.add(query.statuses().stream().map(Enum::name).toArray(String[]::new));
+			// as literals (enum names), so that the planner can use the partial index whose
+			// predicate they imply (failed outcomes, waiting jobs, running workflows)
+			sql.append(query.statuses()
+				.stream()
+				.map((status) -> "'" + status.name() + "'")
+				.distinct()
+				.collect(Collectors.joining(", ", " AND status IN (", ")")));
 		}
 		if (query.queueName() != null) {
 			sql.append(" AND queue_name = ?");
