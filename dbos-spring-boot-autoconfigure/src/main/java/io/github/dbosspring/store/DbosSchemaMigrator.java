@@ -10,6 +10,7 @@ import javax.sql.DataSource;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.MigrateResult;
 
 import org.springframework.beans.factory.InitializingBean;
@@ -64,21 +65,29 @@ public class DbosSchemaMigrator implements InitializingBean {
 					+ "': check that the system database is reachable and the user may create schemas ("
 					+ ex.getMessage() + ")", ex);
 		}
-		Flyway flyway = Flyway.configure(DbosSchemaMigrator.class.getClassLoader())
-			.dataSource(this.dataSource)
-			.schemas(this.schema.name())
-			.defaultSchema(this.schema.name())
-			.createSchemas(false)
-			.table("dbos_schema_history")
-			.locations(LOCATION)
-			.failOnMissingLocations(true)
-			.load();
+		Flyway flyway = configuration().load();
 		// Flyway serializes concurrent migrations with its own PostgreSQL advisory lock
 		MigrateResult result = flyway.migrate();
 		if (result.migrationsExecuted > 0) {
 			logger.info("Migrated DBOS schema '" + this.schema.name() + "' to version " + result.targetSchemaVersion);
 		}
 		this.migrated = true;
+	}
+
+	/**
+	 * The Flyway configuration of the DBOS schema (for {@link #migrate()}, and for tests that
+	 * migrate to an earlier version first).
+	 * @return the configuration, not yet loaded
+	 */
+	FluentConfiguration configuration() {
+		return Flyway.configure(DbosSchemaMigrator.class.getClassLoader())
+			.dataSource(this.dataSource)
+			.schemas(this.schema.name())
+			.defaultSchema(this.schema.name())
+			.createSchemas(false)
+			.table("dbos_schema_history")
+			.locations(LOCATION)
+			.failOnMissingLocations(true);
 	}
 
 	/**

@@ -80,10 +80,12 @@ public class WorkflowStatusRepository {
 				RETURNING 1)
 			""";
 
-	private static final String COMPLETE_WITH_STEP = STEP_CHECKPOINT + COMPLETE + " AND EXISTS (SELECT 1 FROM step)";
+	private static final String COMPLETE_IF_STEP_WRITTEN = COMPLETE + " AND EXISTS (SELECT 1 FROM step)";
 
-	private static final String COMPLETE_WITH_STEP_AND_NOTIFY = STEP_CHECKPOINT + ", completed AS (" + COMPLETE
-			+ " AND EXISTS (SELECT 1 FROM step) RETURNING queue_name) "
+	private static final String COMPLETE_WITH_STEP = STEP_CHECKPOINT + COMPLETE_IF_STEP_WRITTEN;
+
+	private static final String COMPLETE_WITH_STEP_AND_NOTIFY = STEP_CHECKPOINT + ", completed AS ("
+			+ COMPLETE_IF_STEP_WRITTEN + " RETURNING queue_name) "
 			+ "SELECT count(*) FROM completed c, pg_notify(?, c.queue_name)";
 
 	// Cancels a workflow that has not completed, wherever it runs: its executor's next

@@ -37,7 +37,8 @@ class ApplicationFlywayIntegrationTests {
 					.list()).containsExactly("V1__orders.sql");
 				assertThat(jdbc.sql("SELECT script FROM dbos.dbos_schema_history WHERE success ORDER BY installed_rank")
 					.query(String.class)
-					.list()).containsExactly("V1__workflow_core.sql", "V2__queues.sql", "V3__trace_context.sql", "V4__fewer_index_writes.sql");
+					.list()).containsExactly("V1__workflow_core.sql", "V2__queues.sql", "V3__trace_context.sql",
+							"V4__fewer_index_writes.sql");
 				assertThat(jdbc.sql("SELECT count(*) FROM public.orders").query(Integer.class).single()).isZero();
 				assertThat(jdbc.sql("SELECT count(*) FROM dbos.workflow_status").query(Integer.class).single()).isZero();
 			});

@@ -5,7 +5,6 @@ import java.util.List;
 
 import javax.sql.DataSource;
 
-import org.flywaydb.core.Flyway;
 import org.junit.jupiter.api.Test;
 
 import io.github.dbosspring.queue.Queue;
@@ -30,23 +29,15 @@ class IndexMigrationIntegrationTests {
 	void startsBeforeTheUpgradeKeepCountingAndListingsFindTheSameRows() {
 		DataSource dataSource = TestDatabase.dataSource(TestDatabase.newDatabaseUrl());
 		JdbcClient jdbc = JdbcClient.create(dataSource);
+		DbosSchemaMigrator migrator = new DbosSchemaMigrator(dataSource, new DbosSchema("dbos"));
 		jdbc.sql("CREATE SCHEMA dbos").update();
-		Flyway.configure(DbosSchemaMigrator.class.getClassLoader())
-			.dataSource(dataSource)
-			.schemas("dbos")
-			.defaultSchema("dbos")
-			.createSchemas(false)
-			.table("dbos_schema_history")
-			.locations(DbosSchemaMigrator.LOCATION)
-			.target("3")
-			.load()
-			.migrate();
+		migrator.configuration().target("3").load().migrate();
 		history(jdbc, "started-10-minutes-ago", "SUCCESS", "limited", "10 minutes");
 		history(jdbc, "started-2-hours-ago", "SUCCESS", "limited", "2 hours");
 		history(jdbc, "failed", "ERROR", "limited", "3 hours");
 		history(jdbc, "inline", "SUCCESS", null, "5 minutes");
 
-		new DbosSchemaMigrator(dataSource, new DbosSchema("dbos")).migrate();
+		migrator.migrate();
 
 		assertThat(jdbc.sql("SELECT workflow_id FROM dbos.workflow_status WHERE rate_limited_start IS NOT NULL")
 			.query(String.class)
