@@ -47,9 +47,12 @@ public class DbosMetrics implements WorkflowObserver {
 			.register(registry);
 		CachedCounts cached = new CachedCounts(enqueued);
 		for (String queue : queueNames) {
+			// a gauge holds its object weakly by default: nothing else references the cache, so
+			// after a garbage collection the gauge read NaN
 			Gauge.builder("dbos.queue.depth", cached, (c) -> c.enqueued(queue))
 				.description("Jobs waiting on the queue")
 				.tag("queue.name", queue)
+				.strongReference(true)
 				.register(registry);
 		}
 	}

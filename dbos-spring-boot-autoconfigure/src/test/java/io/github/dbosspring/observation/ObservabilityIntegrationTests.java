@@ -67,6 +67,8 @@ class ObservabilityIntegrationTests {
 				.isEqualTo(2);
 			assertThat(registry.get("dbos.queue.enqueue-to-start").tag("queue.name", "plain").timer().count())
 				.isEqualTo(1);
+			// the gauge keeps reading after a garbage collection (it held its cache weakly and read NaN)
+			System.gc();
 			assertThat(registry.get("dbos.queue.depth").tag("queue.name", "plain").gauge().value()).isZero();
 		});
 	}
