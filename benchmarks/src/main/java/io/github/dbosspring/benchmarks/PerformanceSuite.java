@@ -45,6 +45,12 @@ public final class PerformanceSuite {
 
 	static final String DATABASE_NAME = "dbos_suite";
 
+	/**
+	 * Seconds of the raw commit measured on a step-overhead run's database right before its
+	 * JVM starts and right after it exits.
+	 */
+	static final int STEP_RAW_SECONDS = 2;
+
 	static final List<String> LIBRARIES = List.of(DbosSpringPeer.PEER, "dbos-transact", "db-scheduler", "jobrunr");
 
 	static final List<String> WORKLOADS = List.of("step-overhead", "enqueue", "drain", "drain-completed", "latency",
@@ -126,7 +132,18 @@ public final class PerformanceSuite {
 			// publishes at once the WAL that CREATE DATABASE wrote, instead of up to 10 s later
 			BenchmarkDatabase database = BenchmarkDatabase.recreate(this.settings.serverUrl(), DATABASE_NAME);
 			database.close();
+			// a step's cost is compared with the raw commit of the same minute, not only of the round's start
+			boolean bracket = suiteCase.group().equals("step-overhead");
+			double rawBefore = bracket ? bracketingRawCommit(database.url(), true) : Double.NaN;
 			outcome = SuiteRun.run(participant, suiteCase, round, database, observer, this.settings);
+			if (bracket && outcome.ok()) {
+				double rawAfter = bracketingRawCommit(database.url(), false);
+				Map<String, Double> raw = new LinkedHashMap<>();
+				raw.put("rawMsBefore", rawBefore);
+				raw.put("rawMsAfter", rawAfter);
+				raw.put("rawMsPerCommit", (rawBefore + rawAfter) / 2);
+				outcome = outcome.withMetrics(raw);
+			}
 		}
 		catch (Exception ex) {
 			outcome = Outcome.error(round, participant.name(), suiteCase, ex.toString());
@@ -247,8 +264,24 @@ public final class PerformanceSuite {
 		}
 	}
 
+	/**
+	 * The raw commit on one connection, measured on a run's own database while no JVM of a
+	 * library runs.
+	 * @return milliseconds per commit
+	 */
+	private double bracketingRawCommit(String url, boolean createTable) throws Exception {
+		if (createTable) {
+			new RawCommitPhase(url).createTable();
+		}
+		return 1000 / rawCommits(url, 1, STEP_RAW_SECONDS);
+	}
+
 	private double rawCommits(String url, int connections) throws Exception {
-		long nanos = this.settings.rawSeconds() * 1_000_000_000L;
+		return rawCommits(url, connections, this.settings.rawSeconds());
+	}
+
+	private double rawCommits(String url, int connections, long seconds) throws Exception {
+		long nanos = seconds * 1_000_000_000L;
 		// warm-up: a fifth of the time, not counted
 		runRaw(url, connections, nanos / 5);
 		return runRaw(url, connections, nanos);

@@ -316,6 +316,18 @@ final class SuiteRun {
 			return "ok".equals(this.status);
 		}
 
+		/**
+		 * This outcome with more metrics, measured by the suite rather than the library's JVM.
+		 * @param more the metrics to add
+		 * @return the new outcome
+		 */
+		Outcome withMetrics(Map<String, Double> more) {
+			Map<String, Double> all = new LinkedHashMap<>(this.metrics);
+			all.putAll(more);
+			return new Outcome(this.round, this.library, this.suiteCase, this.status, this.message, this.json,
+					this.version, this.notes, all, this.server, this.cpuNanos, this.wallSeconds, this.setupSeconds);
+		}
+
 		double metric(String name) {
 			Double value = this.metrics.get(name);
 			return (value != null) ? value : Double.NaN;

@@ -94,6 +94,25 @@ public interface PeerLibrary extends AutoCloseable {
 	void startWorker() throws Exception;
 
 	/**
+	 * Why the drain cannot warm up with a worker that is then stopped, or {@code null} if
+	 * {@link #stopWorker()} works.
+	 * @return the reason, or {@code null}
+	 */
+	default String drainWarmUpUnsupported() {
+		return "the peer cannot stop its worker and start another one";
+	}
+
+	/**
+	 * Stops the worker started by {@link #startWorker()}, whose jobs are all done, so that
+	 * {@link #prepareWorker(int)} can build another one; {@link #enqueue(int)} works again while no worker
+	 * runs.
+	 * @throws Exception on failure
+	 */
+	default void stopWorker() throws Exception {
+		throw new UnsupportedOperationException(drainWarmUpUnsupported());
+	}
+
+	/**
 	 * How many of the jobs enqueued by this run the library has recorded as finished (a completed
 	 * status, or a deleted row where that is how the library records completion).
 	 * @return the count

@@ -21,6 +21,8 @@ final class Workloads {
 
 	private static final int DEFAULT_CONCURRENCY = 10;
 
+	private static final int WARMUP_MAX_SECONDS = 120;
+
 	private final PeerLibrary peer;
 
 	private final PeerArguments arguments;
@@ -136,15 +138,20 @@ final class Workloads {
 		return job + batch;
 	}
 
-	// --jobs=N --concurrency=C --max-seconds=M [--completed-rows=K]
+	// --jobs=N --concurrency=C --max-seconds=M [--completed-rows=K] [--warmup-jobs=W]
 	private Map<String, Object> drain() throws Exception {
 		int jobs = this.arguments.integer("jobs", 10_000);
 		int concurrency = this.arguments.integer("concurrency", DEFAULT_CONCURRENCY);
 		double maxSeconds = this.arguments.decimal("max-seconds", 120);
 		int completedRows = this.arguments.integer("completed-rows", 0);
 		int enqueueThreads = this.arguments.integer("enqueue-threads", 4);
+		// as many as dbos-spring's drain warms up with
+		int warmup = this.arguments.integer("warmup-jobs", Math.min(jobs / 5, 2_000));
 		this.peer.createSchema();
 		this.peer.openProducer();
+		if (warmup > 0) {
+			warmUpDrain(jobs, warmup, concurrency, enqueueThreads);
+		}
 		if (completedRows > 0) {
 			if (this.peer.completedRowsUnsupported() != null) {
 				this.notes.add("completed-rows not inserted: " + this.peer.completedRowsUnsupported());
@@ -156,15 +163,17 @@ final class Workloads {
 						completedRows, (System.nanoTime() - start) / 1e9));
 			}
 		}
+		// what the warm-up left counted as completed
+		long base = this.peer.completedInStore();
 		JobEvents.reset(0);
 		long enqueueStart = System.nanoTime();
-		preEnqueue(jobs, enqueueThreads);
+		preEnqueue(0, jobs, enqueueThreads);
 		double enqueueSeconds = (System.nanoTime() - enqueueStart) / 1e9;
 		this.notes.add(String.format(Locale.ROOT, "%d jobs pre-enqueued before READY by %d threads (%s) in %.1f s",
 				jobs, enqueueThreads, (this.peer.batchEnqueueUnsupported() == null) ? "batch API, 500 per call"
 						: "one call per job", enqueueSeconds));
 		this.peer.prepareWorker(concurrency);
-		long before = this.peer.completedInStore();
+		long before = this.peer.completedInStore() - base;
 		if (before != 0) {
 			throw new IllegalStateException(before + " jobs completed before the worker started");
 		}
@@ -175,10 +184,10 @@ final class Workloads {
 		long workerStarted = System.nanoTime();
 		JobEvents.awaitCompleted(jobs, deadline);
 		// the bodies are done; now wait until the library has recorded every completion
-		long completed = this.peer.completedInStore();
+		long completed = this.peer.completedInStore() - base;
 		while (completed < jobs && System.nanoTime() - deadline < 0) {
 			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
-			completed = this.peer.completedInStore();
+			completed = this.peer.completedInStore() - base;
 		}
 		double elapsed = (System.nanoTime() - start) / 1e9;
 		Map<String, Object> metrics = new LinkedHashMap<>();
@@ -192,7 +201,39 @@ final class Workloads {
 		return result(metrics);
 	}
 
-	private void preEnqueue(int jobs, int threads) throws Exception {
+	/**
+	 * Drains {@code warmup} jobs (numbered after the measured ones) with a worker configured as the measured
+	 * one, then stops it: the measured drain then runs code the JIT has compiled, as dbos-spring's drain
+	 * does after its own warm-up.
+	 */
+	private void warmUpDrain(int jobs, int warmup, int concurrency, int enqueueThreads) throws Exception {
+		String unsupported = this.peer.drainWarmUpUnsupported();
+		if (unsupported != null) {
+			this.notes.add("no warm-up drain: " + unsupported);
+			return;
+		}
+		long start = System.nanoTime();
+		long deadline = start + nanos(WARMUP_MAX_SECONDS);
+		JobEvents.reset(0);
+		preEnqueue(jobs, warmup, enqueueThreads);
+		this.peer.prepareWorker(concurrency);
+		this.peer.startWorker();
+		boolean drained = JobEvents.awaitCompleted(warmup, deadline);
+		while (drained && this.peer.completedInStore() < warmup) {
+			drained = System.nanoTime() - deadline < 0;
+			LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
+		}
+		if (!drained) {
+			throw new IllegalStateException("The warm-up drain of " + warmup + " jobs did not finish within "
+					+ WARMUP_MAX_SECONDS + " s");
+		}
+		this.peer.stopWorker();
+		this.notes.add(String.format(Locale.ROOT, "warm-up: %d jobs enqueued and drained the same way by a worker "
+				+ "of the same configuration, stopped before the measured jobs were enqueued (%.1f s)", warmup,
+				(System.nanoTime() - start) / 1e9));
+	}
+
+	private void preEnqueue(int first, int jobs, int threads) throws Exception {
 		boolean batch = this.peer.batchEnqueueUnsupported() == null;
 		int chunk = batch ? 500 : 1;
 		ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, threads));
@@ -200,8 +241,8 @@ final class Workloads {
 			List<Future<?>> futures = new ArrayList<>();
 			int perThread = (jobs + threads - 1) / threads;
 			for (int t = 0; t < threads; t++) {
-				int from = t * perThread;
-				int to = Math.min(jobs, from + perThread);
+				int from = first + t * perThread;
+				int to = Math.min(first + jobs, from + perThread);
 				futures.add(pool.submit(() -> {
 					for (int job = from; job < to; job += chunk) {
 						int count = Math.min(chunk, to - job);

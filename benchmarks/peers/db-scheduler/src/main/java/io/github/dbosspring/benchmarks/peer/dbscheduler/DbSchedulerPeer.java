@@ -163,6 +163,18 @@ public final class DbSchedulerPeer implements PeerLibrary {
 		this.scheduler.start();
 	}
 
+	@Override
+	public String drainWarmUpUnsupported() {
+		return null;
+	}
+
+	// the client schedules again until the next scheduler is built
+	@Override
+	public void stopWorker() {
+		this.scheduler.stop();
+		this.scheduler = null;
+	}
+
 	// completion deletes the row: completed = enqueued - still in the table
 	@Override
 	public long completedInStore() throws SQLException {

@@ -183,6 +183,17 @@ public final class JobRunrPeer implements PeerLibrary {
 	}
 
 	@Override
+	public String drainWarmUpUnsupported() {
+		return null;
+	}
+
+	@Override
+	public void stopWorker() {
+		this.server.stop();
+		this.server = null;
+	}
+
+	@Override
 	public long completedInStore() throws SQLException {
 		try (Connection connection = this.dataSource.getConnection();
 				Statement statement = connection.createStatement();
