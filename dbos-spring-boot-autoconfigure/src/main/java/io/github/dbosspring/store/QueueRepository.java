@@ -6,9 +6,12 @@ import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 import javax.sql.DataSource;
 
@@ -16,6 +19,7 @@ import org.jspecify.annotations.Nullable;
 
 import io.github.dbosspring.queue.Queue;
 
+import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.core.RowCallbackHandler;
 import org.springframework.jdbc.core.RowMapper;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -36,17 +40,22 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 public class QueueRepository {
 
-	private static final String INSERT = """
-			WITH inserted AS (
-				INSERT INTO %s.workflow_status (workflow_id, status, workflow_name, class_name, bean_name, inputs,
-					application_version, parent_workflow_id, queue_name, deduplication_id, priority, partition_key,
-					scheduled_for, max_attempts, timeout_ms, trace_context)
-				VALUES (?, 'ENQUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
-					CASE WHEN ?::bigint IS NULL THEN ?::timestamptz
-						ELSE clock_timestamp() + ?::bigint * interval '1 millisecond' END, ?, ?, ?)
-				ON CONFLICT DO NOTHING
-				RETURNING workflow_id)
+	// a job's row; nothing on a conflict (its ID, or a live deduplication ID)
+	private static final String INSERT_ROW = """
+			INSERT INTO %s.workflow_status (workflow_id, status, workflow_name, class_name, bean_name, inputs,
+				application_version, parent_workflow_id, queue_name, deduplication_id, priority, partition_key,
+				scheduled_for, max_attempts, timeout_ms, trace_context)
+			VALUES (?, 'ENQUEUED', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+				CASE WHEN ?::bigint IS NULL THEN ?::timestamptz
+					ELSE clock_timestamp() + ?::bigint * interval '1 millisecond' END, ?, ?, ?)
+			ON CONFLICT DO NOTHING""";
+
+	private static final String INSERT = "WITH inserted AS (" + INSERT_ROW + """
+
+			RETURNING workflow_id)
 			SELECT count(*) FROM inserted, pg_notify(?, ?)""";
+
+	private static final String NOTIFY = "SELECT pg_notify(?, ?)";
 
 	private static final String SELECT_CONFLICT = """
 			SELECT workflow_name FROM %s.workflow_status WHERE workflow_id = ?""";
@@ -219,6 +228,8 @@ public class QueueRepository {
 
 	private final JdbcClient callerJdbc;
 
+	private final JdbcTemplate callerJdbcTemplate;
+
 	private final TransactionTemplate transaction;
 
 	private final TransactionTemplate callerTransaction;
@@ -228,6 +239,8 @@ public class QueueRepository {
 	private final String schemaName;
 
 	private final String insert;
+
+	private final String insertRow;
 
 	private final String selectConflict;
 
@@ -267,12 +280,14 @@ public class QueueRepository {
 		this.dataSource = dataSource;
 		this.jdbc = JdbcClient.create(dataSource);
 		this.callerJdbc = JdbcClient.create(callerDataSource);
+		this.callerJdbcTemplate = new JdbcTemplate(callerDataSource);
 		this.transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		this.callerTransaction = new TransactionTemplate(new DataSourceTransactionManager(callerDataSource));
 		this.callerTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRED);
 		this.channel = schema.queueChannel();
 		this.schemaName = schema.name();
 		this.insert = schema.qualify(INSERT);
+		this.insertRow = schema.qualify(INSERT_ROW);
 		this.selectConflict = schema.qualify(SELECT_CONFLICT);
 		this.countRunning = schema.qualify(COUNT_RUNNING);
 		this.countStarted = schema.qualify(COUNT_STARTED);
@@ -325,33 +340,56 @@ public class QueueRepository {
 	 */
 	public List<EnqueueResult> enqueueAll(List<NewJob> jobs) {
 		return this.callerTransaction.execute((status) -> {
-			List<EnqueueResult> results = new ArrayList<>(jobs.size());
+			// the rows in one JDBC batch (one round trip), then the jobs that conflicted one by one
+			List<@Nullable Object[]> rows = new ArrayList<>(jobs.size());
 			for (NewJob job : jobs) {
-				EnqueueResult result = insert(this.callerJdbc, job);
+				rows.add(rowParams(job));
+			}
+			int[] inserted = this.callerJdbcTemplate.batchUpdate(this.insertRow, rows);
+			List<EnqueueResult> results = new ArrayList<>(jobs.size());
+			Set<String> announced = new LinkedHashSet<>();
+			for (int i = 0; i < jobs.size(); i++) {
+				NewJob job = jobs.get(i);
+				EnqueueResult result;
+				if (inserted[i] == 1) {
+					result = new EnqueueResult(EnqueueOutcome.ENQUEUED, job.workflowName());
+					announced.add(job.queueName());
+				}
+				else {
+					result = afterConflict(this.callerJdbc, job);
+				}
 				if (result.outcome() == EnqueueOutcome.DUPLICATE) {
 					throw new DuplicateJobException(job);
 				}
 				results.add(result);
+			}
+			// delivered at commit, once per queue (as the single enqueue's, which the server merges)
+			for (String queueName : announced) {
+				this.callerJdbc.sql(NOTIFY).params(this.channel, queueName).query((rs) -> {
+				});
 			}
 			return results;
 		});
 	}
 
 	private EnqueueResult insert(JdbcClient jdbc, NewJob job) {
-		Long delayMillis = (job.delay() != null) ? job.delay().toMillis() : null;
-		Timestamp scheduledFor = (job.scheduledFor() != null) ? Timestamp.from(job.scheduledFor()) : null;
+		List<@Nullable Object> params = new ArrayList<>(Arrays.asList(rowParams(job)));
+		params.add(this.channel);
+		params.add(job.queueName());
+		long inserted = jdbc.sql(this.insert).params(params).query(Long.class).single();
+		if (inserted == 1) {
+			return new EnqueueResult(EnqueueOutcome.ENQUEUED, job.workflowName());
+		}
+		return afterConflict(jdbc, job);
+	}
+
+	/**
+	 * What a job whose row was not inserted is: the workflow that holds its ID, or a
+	 * duplicate of a live deduplication ID; if the row with its ID went away in between,
+	 * it is inserted again (with its notification).
+	 */
+	private EnqueueResult afterConflict(JdbcClient jdbc, NewJob job) {
 		for (int round = 0;; round++) {
-			long inserted = jdbc.sql(this.insert)
-				.params(job.workflowId(), job.workflowName(), job.className(), job.beanName(), job.inputs(),
-						job.applicationVersion(), job.parentWorkflowId(), job.queueName(), job.deduplicationId(),
-						job.priority(), job.partitionKey(), delayMillis, scheduledFor, delayMillis, job.maxAttempts(),
-						(job.timeout() != null) ? job.timeout().toMillis() : null, job.traceContext(), this.channel,
-						job.queueName())
-				.query(Long.class)
-				.single();
-			if (inserted == 1) {
-				return new EnqueueResult(EnqueueOutcome.ENQUEUED, job.workflowName());
-			}
 			Optional<String> existing = jdbc.sql(this.selectConflict).param(job.workflowId()).query(String.class)
 				.optional();
 			if (existing.isPresent()) {
@@ -362,7 +400,22 @@ public class QueueRepository {
 				return new EnqueueResult(EnqueueOutcome.DUPLICATE, job.workflowName());
 			}
 			// the row with this ID was deleted in between: try again
+			List<@Nullable Object> params = new ArrayList<>(Arrays.asList(rowParams(job)));
+			params.add(this.channel);
+			params.add(job.queueName());
+			if (jdbc.sql(this.insert).params(params).query(Long.class).single() == 1) {
+				return new EnqueueResult(EnqueueOutcome.ENQUEUED, job.workflowName());
+			}
 		}
+	}
+
+	private static @Nullable Object[] rowParams(NewJob job) {
+		Long delayMillis = (job.delay() != null) ? job.delay().toMillis() : null;
+		Timestamp scheduledFor = (job.scheduledFor() != null) ? Timestamp.from(job.scheduledFor()) : null;
+		return new @Nullable Object[] { job.workflowId(), job.workflowName(), job.className(), job.beanName(),
+				job.inputs(), job.applicationVersion(), job.parentWorkflowId(), job.queueName(), job.deduplicationId(),
+				job.priority(), job.partitionKey(), delayMillis, scheduledFor, delayMillis, job.maxAttempts(),
+				(job.timeout() != null) ? job.timeout().toMillis() : null, job.traceContext() };
 	}
 
 	// ------------------------------------------------------------------ dequeue

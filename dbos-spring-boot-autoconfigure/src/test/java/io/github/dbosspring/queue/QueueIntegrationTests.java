@@ -468,6 +468,31 @@ class QueueIntegrationTests {
 	}
 
 	@Test
+	void batchEnqueueKeepsWorkflowIdsIdempotent() throws Exception {
+		WorkflowHandle<?> existing = this.dbos.enqueue(EnqueueOptions.queue("plain").withWorkflowId("batch-existing"),
+				() -> this.workflows.greet("first"));
+		assertThat(existing.getResult(WAIT)).isEqualTo("hello first");
+
+		// one new job, the ID of a finished workflow, then the new job's ID again: one row each
+		List<WorkflowHandle<?>> handles = this.dbos.enqueueAll(List.of(
+				EnqueueRequest.of(EnqueueOptions.queue("plain").withWorkflowId("batch-new"),
+						() -> this.workflows.greet("new")),
+				EnqueueRequest.of(EnqueueOptions.queue("plain").withWorkflowId("batch-existing"),
+						() -> this.workflows.greet("second")),
+				EnqueueRequest.of(EnqueueOptions.queue("plain").withWorkflowId("batch-new"),
+						() -> this.workflows.greet("new again"))));
+
+		assertThat(handles).extracting(WorkflowHandle::getWorkflowId)
+			.containsExactly("batch-new", "batch-existing", "batch-new");
+		assertThat(handles.get(0).getResult(WAIT)).isEqualTo("hello new");
+		assertThat(handles.get(1).getResult(WAIT)).isEqualTo("hello first");
+		assertThat(handles.get(2).getResult(WAIT)).isEqualTo("hello new");
+		assertThat(this.jdbc.sql("SELECT count(*) FROM dbos.workflow_status WHERE workflow_id IN "
+				+ "('batch-new', 'batch-existing')").query(Long.class).single()).isEqualTo(2);
+		assertThat(this.workflows.started()).doesNotContain("second", "new again");
+	}
+
+	@Test
 	void enqueueFromWorkflowCodeIsAStepAndNotRepeatedOnReplay() throws Exception {
 		WorkflowHandle<String> parent = this.dbos.start(
 				io.github.dbosspring.workflow.WorkflowOptions.withId("parent-1"), () -> this.workflows.parent("p1"));
