@@ -2,6 +2,7 @@ package io.github.dbosspring.store;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -357,6 +358,11 @@ public class QueueRepository {
 				}
 				else {
 					result = afterConflict(this.callerJdbc, job);
+					if (inserted[i] == Statement.SUCCESS_NO_INFO && result.outcome() == EnqueueOutcome.EXISTS) {
+						// the driver did not count the rows (reWriteBatchedInserts=true rewrites the batch
+						// into multi-row inserts): the row found may be this batch's own
+						announced.add(job.queueName());
+					}
 				}
 				if (result.outcome() == EnqueueOutcome.DUPLICATE) {
 					throw new DuplicateJobException(job);
@@ -373,14 +379,17 @@ public class QueueRepository {
 	}
 
 	private EnqueueResult insert(JdbcClient jdbc, NewJob job) {
-		List<@Nullable Object> params = new ArrayList<>(Arrays.asList(rowParams(job)));
-		params.add(this.channel);
-		params.add(job.queueName());
-		long inserted = jdbc.sql(this.insert).params(params).query(Long.class).single();
-		if (inserted == 1) {
+		if (insertAndAnnounce(jdbc, job)) {
 			return new EnqueueResult(EnqueueOutcome.ENQUEUED, job.workflowName());
 		}
 		return afterConflict(jdbc, job);
+	}
+
+	private boolean insertAndAnnounce(JdbcClient jdbc, NewJob job) {
+		List<@Nullable Object> params = new ArrayList<>(Arrays.asList(rowParams(job)));
+		params.add(this.channel);
+		params.add(job.queueName());
+		return jdbc.sql(this.insert).params(params).query(Long.class).single() == 1;
 	}
 
 	/**
@@ -400,10 +409,7 @@ public class QueueRepository {
 				return new EnqueueResult(EnqueueOutcome.DUPLICATE, job.workflowName());
 			}
 			// the row with this ID was deleted in between: try again
-			List<@Nullable Object> params = new ArrayList<>(Arrays.asList(rowParams(job)));
-			params.add(this.channel);
-			params.add(job.queueName());
-			if (jdbc.sql(this.insert).params(params).query(Long.class).single() == 1) {
+			if (insertAndAnnounce(jdbc, job)) {
 				return new EnqueueResult(EnqueueOutcome.ENQUEUED, job.workflowName());
 			}
 		}
