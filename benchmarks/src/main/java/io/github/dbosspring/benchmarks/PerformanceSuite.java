@@ -134,10 +134,14 @@ public final class PerformanceSuite {
 			database.close();
 			// a step's cost is compared with the raw commit of the same minute, not only of the round's start
 			boolean bracket = suiteCase.group().equals("step-overhead");
-			double rawBefore = bracket ? bracketingRawCommit(database.url(), true) : Double.NaN;
+			double rawBefore = Double.NaN;
+			if (bracket) {
+				new RawCommitPhase(database.url()).createTable();
+				rawBefore = bracketingRawCommit(database.url());
+			}
 			outcome = SuiteRun.run(participant, suiteCase, round, database, observer, this.settings);
 			if (bracket && outcome.ok()) {
-				double rawAfter = bracketingRawCommit(database.url(), false);
+				double rawAfter = bracketingRawCommit(database.url());
 				Map<String, Double> raw = new LinkedHashMap<>();
 				raw.put("rawMsBefore", rawBefore);
 				raw.put("rawMsAfter", rawAfter);
@@ -269,10 +273,7 @@ public final class PerformanceSuite {
 	 * library runs.
 	 * @return milliseconds per commit
 	 */
-	private double bracketingRawCommit(String url, boolean createTable) throws Exception {
-		if (createTable) {
-			new RawCommitPhase(url).createTable();
-		}
+	private double bracketingRawCommit(String url) throws Exception {
 		return 1000 / rawCommits(url, 1, STEP_RAW_SECONDS);
 	}
 

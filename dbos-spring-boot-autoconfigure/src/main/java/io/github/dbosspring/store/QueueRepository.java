@@ -280,8 +280,8 @@ public class QueueRepository {
 	public QueueRepository(DataSource dataSource, DataSource callerDataSource, DbosSchema schema) {
 		this.dataSource = dataSource;
 		this.jdbc = JdbcClient.create(dataSource);
-		this.callerJdbc = JdbcClient.create(callerDataSource);
 		this.callerJdbcTemplate = new JdbcTemplate(callerDataSource);
+		this.callerJdbc = JdbcClient.create(this.callerJdbcTemplate);
 		this.transaction = new TransactionTemplate(new DataSourceTransactionManager(dataSource));
 		this.callerTransaction = new TransactionTemplate(new DataSourceTransactionManager(callerDataSource));
 		this.callerTransaction.setPropagationBehavior(TransactionDefinition.PROPAGATION_REQUIRED);
