@@ -11,6 +11,7 @@ import java.time.ZoneOffset;
 import java.time.ZonedDateTime;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -101,12 +102,10 @@ public final class PerformanceSuite {
 			}
 			log("Round " + round + "/" + this.settings.rounds() + ": "
 					+ String.join(", ", order.stream().map(Participant::name).toList()));
+			List<SuiteCase> roundCases = casesOfRound(cases, round);
 			for (Participant participant : order) {
-				for (SuiteCase suiteCase : cases) {
-					// the drain over a million finished rows is the longest setup: fewer rounds by default
-					if (!suiteCase.group().equals("drain-completed") || round <= this.settings.completedRowsRounds()) {
-						outcomes.add(runOne(participant, suiteCase, round));
-					}
+				for (SuiteCase suiteCase : roundCases) {
+					outcomes.add(runOne(participant, suiteCase, round));
 				}
 			}
 		}
@@ -185,13 +184,18 @@ public final class PerformanceSuite {
 		if (s.workloads().contains("drain")) {
 			for (int concurrency : s.drainConcurrency()) {
 				cases.add(new SuiteCase("drain", "drain", params("jobs", s.drainJobs(), "concurrency", concurrency,
-						"max-seconds", s.drainMaxSeconds()), setup, seconds(s.drainMaxSeconds() + 120)));
+						"max-seconds", s.drainMaxSeconds(), "warmup-jobs", s.drainWarmupJobs()), setup,
+						seconds(s.drainMaxSeconds() + 120)));
 			}
 		}
 		if (s.workloads().contains("drain-completed")) {
-			cases.add(new SuiteCase("drain", "drain-completed", params("jobs", s.drainJobs(), "concurrency",
-					s.completedRowsConcurrency(), "max-seconds", s.drainMaxSeconds(), "completed-rows", s.completedRows()),
-					setup, seconds(s.drainMaxSeconds() + 120)));
+			// a pair: the same drain without and with the finished rows, run back to back (see casesOfRound)
+			for (int rows : List.of(0, s.completedRows())) {
+				cases.add(new SuiteCase("drain", "drain-completed", params("jobs", s.drainJobs(), "concurrency",
+						s.completedRowsConcurrency(), "max-seconds", s.completedRowsSeconds(), "warmup-jobs",
+						s.drainWarmupJobs(), "completed-rows", rows),
+						setup, seconds(s.completedRowsSeconds() + 120)));
+			}
 		}
 		if (s.workloads().contains("latency")) {
 			cases.add(new SuiteCase("latency", "latency",
@@ -214,6 +218,25 @@ public final class PerformanceSuite {
 			});
 		}
 		return cases;
+	}
+
+	/**
+	 * The cases of one round. The drain over finished rows is the longest setup, so it runs in the first
+	 * {@code completed-rows-rounds} rounds only; its pair (without, then with the rows) swaps order every
+	 * other round, so that a drift of the machine's speed during a pair weighs on both sides alike.
+	 */
+	private List<SuiteCase> casesOfRound(List<SuiteCase> cases, int round) {
+		List<SuiteCase> pair = cases.stream().filter((c) -> c.group().equals("drain-completed")).toList();
+		List<SuiteCase> roundCases = new ArrayList<>(cases);
+		roundCases.removeAll(pair);
+		if (!pair.isEmpty() && round <= this.settings.completedRowsRounds()) {
+			List<SuiteCase> ordered = new ArrayList<>(pair);
+			if (round % 2 == 0) {
+				Collections.reverse(ordered);
+			}
+			roundCases.addAll(cases.indexOf(pair.get(0)), ordered);
+		}
+		return roundCases;
 	}
 
 	private static Map<String, String> params(Object... pairs) {
@@ -425,9 +448,13 @@ public final class PerformanceSuite {
 	 * @param drainJobs jobs enqueued before a drain ({@code drain-jobs})
 	 * @param drainConcurrency concurrent executions of the drain runs ({@code drain-concurrency})
 	 * @param drainMaxSeconds a drain's time limit ({@code drain-max-seconds})
+	 * @param drainWarmupJobs jobs each drain's JVM drains the same way before the measured ones
+	 * ({@code drain-warmup-jobs})
 	 * @param completedRows finished rows in the tables for the drain-completed run ({@code completed-rows})
 	 * @param completedRowsConcurrency its concurrency ({@code completed-rows-concurrency})
-	 * @param completedRowsRounds the rounds that run it, from the first ({@code completed-rows-rounds})
+	 * @param completedRowsSeconds its time limit, and its paired drain's without the rows
+	 * ({@code completed-rows-max-seconds})
+	 * @param completedRowsRounds the rounds that run the pair, from the first ({@code completed-rows-rounds})
 	 * @param latencySamples jobs of a latency run ({@code latency-samples})
 	 * @param latencyPauseMillis pause between them ({@code latency-pause-ms})
 	 * @param steadyRate jobs per second of the steady run ({@code steady-rate})
@@ -445,9 +472,10 @@ public final class PerformanceSuite {
 	record Settings(String serverUrl, int rounds, List<String> libraries, List<String> workloads, long rawSeconds,
 			int rawConnections, List<Integer> steps, long stepSeconds, long stepWarmupSeconds, List<Integer> enqueueBatches,
 			long enqueueSeconds, int drainJobs, List<Integer> drainConcurrency, long drainMaxSeconds,
-			int completedRows, int completedRowsConcurrency, int completedRowsRounds, int latencySamples, long latencyPauseMillis,
-			int steadyRate, long steadySeconds, long idleSeconds, @Nullable String pollMillis, List<String> jvmOptions,
-			Duration setupTimeout, Duration settle, Path resultsDirectory, Path peersDirectory, Path logDirectory) {
+			int drainWarmupJobs, int completedRows, int completedRowsConcurrency, long completedRowsSeconds,
+			int completedRowsRounds, int latencySamples, long latencyPauseMillis, int steadyRate, long steadySeconds, long idleSeconds,
+			@Nullable String pollMillis, List<String> jvmOptions, Duration setupTimeout, Duration settle,
+			Path resultsDirectory, Path peersDirectory, Path logDirectory) {
 
 		static Settings from(String[] args) {
 			String serverUrl = System.getenv(StepOverheadBenchmark.SERVER_URL_VARIABLE);
@@ -474,8 +502,10 @@ public final class PerformanceSuite {
 					positive("step-warmup-seconds", 10),
 					integers("enqueue-batches", "1,100"), positive("enqueue-seconds", 3), positive("drain-jobs", 100_000),
 					integers("drain-concurrency", "1,4,16,64"), positive("drain-max-seconds", 10),
+					positive("drain-warmup-jobs", 10_000),
 					positive("completed-rows", 1_000_000), positive("completed-rows-concurrency", 16),
-					positive("completed-rows-rounds", 2), positive("latency-samples", 200),
+					positive("completed-rows-max-seconds", 20), positive("completed-rows-rounds", 3),
+					positive("latency-samples", 200),
 					positive("latency-pause-ms", 20), positive("steady-rate", 250),
 					positive("steady-seconds", 10), positive("idle-seconds", 10), poll.isEmpty() ? null : poll,
 					List.copyOf(jvmOptions), Duration.ofSeconds(positive("setup-timeout", 900)),

@@ -178,7 +178,7 @@ final class SuiteReport {
 			"1. Inline workflow of n no-op steps (one thread; time per whole workflow)", "enqueue",
 			"2. Enqueue throughput (one producer thread, no worker)", "drain",
 			"3. Drain of pre-enqueued one-step jobs", "drain-completed",
-			"6. The same drain with finished rows in the tables", "latency",
+			"6. The same drain without and with finished rows in the tables", "latency",
 			"5. Enqueue-to-start latency on an idle worker", "steady",
 			"4. Steady state: producer at a fixed rate, lag from enqueue to completion", "idle",
 			"7. Idle worker");
@@ -278,6 +278,9 @@ final class SuiteReport {
 			if (group.equals("step-overhead")) {
 				perStepTable(md);
 			}
+			if (group.equals("drain-completed")) {
+				slowdownTable(md);
+			}
 		}
 		targets(md);
 		failures(md);
@@ -289,11 +292,13 @@ final class SuiteReport {
 		return String.format(Locale.ROOT, "Workloads: %s. Sizes: %d rounds; raw limit %d s per measurement (after a %d s warm-up); "
 				+ "step-overhead %s steps, %d s per run (after a warm-up in the child); enqueue batches %s, %d s per run; "
 				+ "drain %,d pre-enqueued jobs per run with concurrency %s, at most %d s per drain (the rate is over "
-				+ "what completed within that cap); drain-completed the same with %,d finished rows inserted first, "
-				+ "concurrency %d, in the first %d round(s) only; latency %d jobs %d ms apart; steady %d jobs/s for %d s (then up to %d s to finish); "
+				+ "what completed within that cap), after a warm-up drain of %,d jobs in the same JVM; drain-completed a pair at concurrency %d, at most %d s each: the same "
+				+ "drain without, then with %,d finished rows inserted first (back to back, the order swapped every "
+				+ "other round), in the first %d round(s) only; latency %d jobs %d ms apart; steady %d jobs/s for %d s (then up to %d s to finish); "
 				+ "idle %d s%s", String.join(", ", s.workloads()), s.rounds(), s.rawSeconds(), Math.max(1, s.rawSeconds() / 5), s.steps(), s.stepSeconds(),
-				s.enqueueBatches(), s.enqueueSeconds(), s.drainJobs(), s.drainConcurrency(), s.drainMaxSeconds(),
-				s.completedRows(), s.completedRowsConcurrency(), Math.min(s.rounds(), s.completedRowsRounds()), s.latencySamples(), s.latencyPauseMillis(),
+				s.enqueueBatches(), s.enqueueSeconds(), s.drainJobs(), s.drainConcurrency(), s.drainMaxSeconds(), s.drainWarmupJobs(),
+				s.completedRowsConcurrency(), s.completedRowsSeconds(), s.completedRows(),
+				Math.min(s.rounds(), s.completedRowsRounds()), s.latencySamples(), s.latencyPauseMillis(),
 				s.steadyRate(), s.steadySeconds(), s.steadySeconds(), s.idleSeconds(),
 				(s.pollMillis() != null) ? "; --poll-ms=" + s.pollMillis() + " for every run" : "");
 	}
@@ -551,30 +556,56 @@ final class SuiteReport {
 				" commits", true);
 		Spread latency = spread(runsOf("latency", OURS), FIGURES.get("latency").get(0));
 		target(md, "enqueue-to-start p50 < 10 ms", latency, 10, false, " ms", true);
-		// dequeue with finished rows against without, same concurrency, per round
-		List<Double> slowdown = new ArrayList<>();
-		int concurrency = this.settings.completedRowsConcurrency();
-		for (RawLimit raw : this.limits.values()) {
-			Outcome with = this.outcomes.stream()
-				.filter((o) -> o.ok() && o.library().equals(OURS) && o.round() == raw.round()
-						&& o.suiteCase().group().equals("drain-completed"))
-				.findFirst()
-				.orElse(null);
-			Outcome without = this.outcomes.stream()
-				.filter((o) -> o.ok() && o.library().equals(OURS) && o.round() == raw.round()
-						&& o.suiteCase().group().equals("drain")
-						&& String.valueOf(concurrency).equals(o.suiteCase().params().get("concurrency")))
-				.findFirst()
-				.orElse(null);
-			if (with != null && without != null) {
-				slowdown.add(without.metric("jobsPerSecond") / with.metric("jobsPerSecond") - 1);
-			}
-		}
+		List<Double> slowdown = slowdownsInPercent(OURS);
 		target(md, String.format(Locale.ROOT, "dequeue <= 10%% slower with %,d finished rows (drain at concurrency %d, "
-				+ "rate without / rate with - 1, per round)", this.settings.completedRows(), concurrency),
-				slowdown.isEmpty() ? null : Spread.of(slowdown.stream().map((s) -> s * 100).toList()), 10, false, " %");
+				+ "rate without / rate with - 1, each pair of the same round)", this.settings.completedRows(),
+				this.settings.completedRowsConcurrency()), slowdown.isEmpty() ? null : Spread.of(slowdown), 10, false,
+				" %");
 		Spread idle = spread(runsOf("idle", OURS), TRANSACTIONS_PER_SECOND);
 		target(md, "idle worker: a few queries/s at most (<= 5 transactions/s)", idle, 5, false, "/s");
+		md.append('\n');
+	}
+
+	/**
+	 * The drain over finished rows against its pair without them, per round that ran both:
+	 * {@code (rate without / rate with - 1) * 100}.
+	 */
+	private List<Double> slowdownsInPercent(String library) {
+		List<Double> slowdowns = new ArrayList<>();
+		for (RawLimit raw : this.limits.values()) {
+			Outcome without = null;
+			Outcome with = null;
+			for (Outcome run : runsOf("drain-completed", library)) {
+				if (run.ok() && run.round() == raw.round()) {
+					if ("0".equals(run.suiteCase().params().get("completed-rows"))) {
+						without = run;
+					}
+					else {
+						with = run;
+					}
+				}
+			}
+			if (without != null && with != null && with.metric("jobsPerSecond") > 0) {
+				slowdowns.add((without.metric("jobsPerSecond") / with.metric("jobsPerSecond") - 1) * 100);
+			}
+		}
+		return slowdowns;
+	}
+
+	private void slowdownTable(StringBuilder md) {
+		md.append("Slowdown with the finished rows: each round runs the drain without them and with them back to ")
+			.append("back (the order swaps every other round); per round rate without / rate with - 1, then median ")
+			.append("(min - max). Above 0 means slower with the rows.\n\n")
+			.append("| Library | pairs | slower with the rows |\n|---|---:|---:|\n");
+		for (String library : this.libraries) {
+			List<Double> slowdowns = slowdownsInPercent(library);
+			if (!slowdowns.isEmpty()) {
+				Spread spread = Spread.of(slowdowns);
+				md.append("| ").append(library).append(" | ").append(slowdowns.size()).append(" | ")
+					.append(cell(spread)).append(" % |\n");
+				csvRow("drain-completed", "pairs", library, "slower with the finished rows", "%", spread, null, null);
+			}
+		}
 		md.append('\n');
 	}
 
