@@ -39,6 +39,26 @@ final class ProcessCpu {
 		}
 	}
 
+	/**
+	 * The CPU time all processes of this machine have used so far (user, nice, system, irq
+	 * and softirq of every CPU), from {@code /proc/stat}: with the database server on this
+	 * machine, what a run costs beyond its own JVM's CPU is mostly the server's.
+	 * @return nanoseconds, or -1 when {@code /proc/stat} cannot be read
+	 */
+	static long machineNanos() {
+		try {
+			String first = Files.readAllLines(Path.of("/proc/stat"), StandardCharsets.US_ASCII).get(0);
+			// cpu user nice system idle iowait irq softirq ...
+			String[] fields = first.trim().split("\\s+");
+			long ticks = Long.parseLong(fields[1]) + Long.parseLong(fields[2]) + Long.parseLong(fields[3])
+					+ Long.parseLong(fields[6]) + Long.parseLong(fields[7]);
+			return ticks * 1_000_000_000L / TICKS_PER_SECOND;
+		}
+		catch (IOException | RuntimeException ex) {
+			return -1;
+		}
+	}
+
 	private static long ticksPerSecond() {
 		try {
 			Process getconf = new ProcessBuilder("getconf", "CLK_TCK").redirectErrorStream(true).start();

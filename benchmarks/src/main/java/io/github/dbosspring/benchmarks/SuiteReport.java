@@ -135,6 +135,9 @@ final class SuiteReport {
 	private static final Figure CPU_MS_PER_JOB = new Figure("JVM CPU ms/job", "ms", Limit.NONE, false,
 			(o, raw) -> (o.cpuNanos() >= 0) ? o.cpuNanos() / 1e6 / jobs(o) : Double.NaN);
 
+	private static final Figure OTHER_CPU_MS_PER_JOB = new Figure("other CPU ms/job", "ms", Limit.NONE, false,
+			(o, raw) -> o.metric(SuiteRun.OTHER_CPU_MS) / jobs(o));
+
 	private static final Figure TRANSACTIONS_PER_SECOND = new Figure("DB transactions/s", "1/s", Limit.NONE, false,
 			(o, raw) -> (o.server() != null) ? (o.server().commits() + o.server().rollbacks()) / seconds(o) : Double.NaN);
 
@@ -155,7 +158,7 @@ final class SuiteReport {
 				WRITES_PER_JOB, WAL_PER_JOB, CPU_MS_PER_JOB));
 		List<Figure> drain = List.of(metric("jobs/s", "1/s", "jobsPerSecond", Limit.RATE_MANY, true),
 				metric("completed", "jobs", "completed", Limit.NONE, true), COMMITS_PER_JOB, WRITES_PER_JOB,
-				WAL_PER_JOB, CPU_MS_PER_JOB);
+				WAL_PER_JOB, CPU_MS_PER_JOB, OTHER_CPU_MS_PER_JOB);
 		FIGURES.put("drain", drain);
 		FIGURES.put("drain-completed", drain);
 		FIGURES.put("latency", List.of(metric("p50 ms", "ms", "p50Ms", Limit.TIME, false),

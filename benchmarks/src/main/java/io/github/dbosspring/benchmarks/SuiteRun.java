@@ -37,7 +37,18 @@ final class SuiteRun {
 
 	private static final String RESULT = "RESULT ";
 
+	/** Metric: CPU ms the machine spent between {@code GO} and {@code RESULT} outside the library's JVM. */
+	static final String OTHER_CPU_MS = "otherCpuMs";
+
 	private static final Duration QUIET = Duration.ofMillis(1100);
+
+	/**
+	 * How long an idle run waits after {@code READY} before its first snapshot: a server
+	 * process publishes what it counted at most once a second, and what is left then only
+	 * once it has been idle for up to 10 s (PostgreSQL 15's {@code PGSTAT_IDLE_INTERVAL}).
+	 * The setup's schema creation would otherwise land in a window of a few transactions.
+	 */
+	private static final Duration IDLE_STATS_DELAY = Duration.ofMillis(11_000);
 
 	private final Participant participant;
 
@@ -98,8 +109,12 @@ final class SuiteRun {
 			// the setup's dirty pages (a million history rows, say) written out now, not by a checkpoint
 			// during the measured phase, where its writes would slow every commit's WAL flush
 			checkpoint(observer);
+			if (this.suiteCase.group().equals("idle")) {
+				Thread.sleep(IDLE_STATS_DELAY.toMillis());
+			}
 			ServerSnapshot before = ServerSnapshot.settled(observer, database.name(), QUIET, settings.settle());
 			long cpuBefore = ProcessCpu.nanos(process.pid());
+			long machineBefore = ProcessCpu.machineNanos();
 			long go = System.nanoTime();
 			try {
 				stdin.write("GO\n");
@@ -128,8 +143,14 @@ final class SuiteRun {
 					Duration.ofSeconds(5));
 			String json = result.substring(RESULT.length()).trim();
 			long cpu = (cpuBefore >= 0 && cpuAfter >= 0) ? cpuAfter - cpuBefore : -1;
-			return Outcome.of(this.round, this.participant.name(), this.suiteCase, json, after.minus(before), cpu,
-					wallSeconds, setupSeconds, killed ? 0 : process.exitValue());
+			long machineAfter = lines.machineCpuAtResult();
+			Outcome outcome = Outcome.of(this.round, this.participant.name(), this.suiteCase, json, after.minus(before),
+					cpu, wallSeconds, setupSeconds, killed ? 0 : process.exitValue());
+			if (outcome.ok() && cpu >= 0 && machineBefore >= 0 && machineAfter >= 0) {
+				// everything but the library's JVM: the server, with a local one, and the machine's rest
+				outcome = outcome.withMetrics(Map.of(OTHER_CPU_MS, (machineAfter - machineBefore - cpu) / 1e6));
+			}
+			return outcome;
 		}
 		finally {
 			try {
@@ -181,6 +202,8 @@ final class SuiteRun {
 
 		private volatile long cpuAtResult = -1;
 
+		private volatile long machineCpuAtResult = -1;
+
 		private volatile @Nullable String error;
 
 		Lines(Process process, Path file) {
@@ -199,6 +222,7 @@ final class SuiteRun {
 					if (line.startsWith(RESULT)) {
 						// before the JVM exits and its /proc entry goes
 						this.cpuAtResult = ProcessCpu.nanos(this.pid);
+						this.machineCpuAtResult = ProcessCpu.machineNanos();
 						this.protocol.add(line);
 					}
 					else if (line.trim().equals(READY)) {
@@ -248,6 +272,10 @@ final class SuiteRun {
 
 		long cpuAtResult() {
 			return this.cpuAtResult;
+		}
+
+		long machineCpuAtResult() {
+			return this.machineCpuAtResult;
 		}
 
 		@Nullable String error() {
