@@ -473,9 +473,9 @@ public final class PerformanceSuite {
 			int rawConnections, List<Integer> steps, long stepSeconds, long stepWarmupSeconds, List<Integer> enqueueBatches,
 			long enqueueSeconds, int drainJobs, List<Integer> drainConcurrency, long drainMaxSeconds,
 			int drainWarmupJobs, int completedRows, int completedRowsConcurrency, long completedRowsSeconds,
-			int completedRowsRounds, int latencySamples, long latencyPauseMillis, int steadyRate, long steadySeconds, long idleSeconds,
-			@Nullable String pollMillis, List<String> jvmOptions, Duration setupTimeout, Duration settle,
-			Path resultsDirectory, Path peersDirectory, Path logDirectory) {
+			int completedRowsRounds, int latencySamples, long latencyPauseMillis, int steadyRate, long steadySeconds,
+			long idleSeconds, @Nullable String pollMillis, List<String> jvmOptions, Duration setupTimeout,
+			Duration settle, Path resultsDirectory, Path peersDirectory, Path logDirectory) {
 
 		static Settings from(String[] args) {
 			String serverUrl = System.getenv(StepOverheadBenchmark.SERVER_URL_VARIABLE);

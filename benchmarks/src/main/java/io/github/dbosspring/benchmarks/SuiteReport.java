@@ -295,9 +295,11 @@ final class SuiteReport {
 		return String.format(Locale.ROOT, "Workloads: %s. Sizes: %d rounds; raw limit %d s per measurement (after a %d s warm-up); "
 				+ "step-overhead %s steps, %d s per run (after a warm-up in the child); enqueue batches %s, %d s per run; "
 				+ "drain %,d pre-enqueued jobs per run with concurrency %s, at most %d s per drain (the rate is over "
-				+ "what completed within that cap), after a warm-up drain of %,d jobs in the same JVM; drain-completed a pair at concurrency %d, at most %d s each: the same "
-				+ "drain without, then with %,d finished rows inserted first (back to back, the order swapped every "
-				+ "other round), in the first %d round(s) only; latency %d jobs %d ms apart; steady %d jobs/s for %d s (then up to %d s to finish); "
+				+ "what completed within that cap), after a warm-up drain of %,d jobs in the same JVM; "
+				+ "drain-completed a pair at concurrency %d, at most %d s each: the same drain without, then with "
+				+ "%,d finished rows inserted first (back to back, the order swapped every other round), in the "
+				+ "first %d round(s) only; latency %d jobs %d ms apart; steady %d jobs/s for %d s (then up to %d s "
+				+ "to finish); "
 				+ "idle %d s%s", String.join(", ", s.workloads()), s.rounds(), s.rawSeconds(), Math.max(1, s.rawSeconds() / 5), s.steps(), s.stepSeconds(),
 				s.enqueueBatches(), s.enqueueSeconds(), s.drainJobs(), s.drainConcurrency(), s.drainMaxSeconds(), s.drainWarmupJobs(),
 				s.completedRowsConcurrency(), s.completedRowsSeconds(), s.completedRows(),
