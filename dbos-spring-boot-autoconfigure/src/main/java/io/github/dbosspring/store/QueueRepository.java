@@ -56,7 +56,8 @@ public class QueueRepository {
 			RETURNING workflow_id)
 			SELECT count(*) FROM inserted, pg_notify(?, ?)""";
 
-	private static final String NOTIFY = "SELECT pg_notify(?, ?)";
+	// announces several queues in one statement (delivered when the transaction commits)
+	static final String NOTIFY_QUEUES = "SELECT count(pg_notify(?, q)) FROM unnest(?::text[]) AS q";
 
 	private static final String SELECT_CONFLICT = """
 			SELECT workflow_name FROM %s.workflow_status WHERE workflow_id = ?""";
@@ -370,9 +371,11 @@ public class QueueRepository {
 				results.add(result);
 			}
 			// delivered at commit, once per queue (as the single enqueue's, which the server merges)
-			for (String queueName : announced) {
-				this.callerJdbc.sql(NOTIFY).params(this.channel, queueName).query((rs) -> {
-				});
+			if (!announced.isEmpty()) {
+				this.callerJdbc.sql(NOTIFY_QUEUES)
+					.params(this.channel, announced.toArray(String[]::new))
+					.query(Long.class)
+					.single();
 			}
 			return results;
 		});

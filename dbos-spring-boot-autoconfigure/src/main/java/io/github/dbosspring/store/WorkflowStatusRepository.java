@@ -476,7 +476,7 @@ public class WorkflowStatusRepository {
 		if (queueNames.isEmpty()) {
 			return;
 		}
-		this.jdbc.sql("SELECT count(pg_notify(?, q)) FROM unnest(?::text[]) AS q")
+		this.jdbc.sql(QueueRepository.NOTIFY_QUEUES)
 			.params(this.channel, queueNames.toArray(String[]::new))
 			.query(Long.class)
 			.single();
