@@ -578,22 +578,23 @@ final class SuiteReport {
 				+ "%d, rate without / rate with - 1, pairs run back to back)", this.settings.completedRows(),
 				this.settings.completedRowsConcurrency());
 		List<Pair> pairs = pairs(OURS);
-		Double balanced = balancedSlowdownInPercent(pairs);
-		if (balanced == null) {
+		Balance balance = Balance.of(pairs);
+		if (balance == null) {
 			List<Double> slowdowns = slowdownsInPercent(pairs);
 			target(md, what + ", median of the pairs (they did not run in both orders)",
 					slowdowns.isEmpty() ? null : Spread.of(slowdowns), 10, false, " %");
 			return;
 		}
 		Spread slowdowns = Spread.of(slowdownsInPercent(pairs));
-		boolean met = balanced <= 10 + 1e-9;
+		boolean met = balance.slowdownInPercent() <= 10 + 1e-9;
 		md.append("- ").append(what).append(": **").append(met ? "met" : "missed").append("** (")
-			.append(format(balanced)).append(" % balanced over the pair order; each pair ").append(format(slowdowns.min()))
-			.append(" - ").append(format(slowdowns.max())).append(" %, median ").append(format(slowdowns.median()))
-			.append(" %; the second drain of a pair ").append(format(secondDrainFasterInPercent(pairs)))
-			.append(" % faster than the first)\n");
+			.append(format(balance.slowdownInPercent())).append(" % balanced over the pair order; each pair ")
+			.append(format(slowdowns.min())).append(" - ").append(format(slowdowns.max())).append(" %, median ")
+			.append(format(slowdowns.median())).append(" %; the second drain of a pair ")
+			.append(format(balance.secondFasterInPercent())).append(" % faster than the first)\n");
 		this.csv.add(new String[] { "target", what + ", balanced over the pair order", OURS, met ? "met" : "missed",
-				"%", format(balanced), format(slowdowns.min()), format(slowdowns.max()), "", "", "", "", "" });
+				"%", format(balance.slowdownInPercent()), format(slowdowns.min()), format(slowdowns.max()), "", "", "",
+				"", "" });
 	}
 
 	/**
@@ -638,33 +639,35 @@ final class SuiteReport {
 	 * The slowdown with the second drain's own speed-up cancelled. With the rows slowing the
 	 * drain by {@code r} and the second drain of a pair faster by {@code o}, a pair run
 	 * without the rows first gives {@code (1 + r) / (1 + o)}, the other order
-	 * {@code (1 + r) * (1 + o)}: the geometric mean of the two orders is {@code 1 + r}.
-	 * @return the slowdown in percent, or {@code null} unless the pairs ran in both orders
+	 * {@code (1 + r) * (1 + o)}: the geometric mean of the two orders is {@code 1 + r}, the
+	 * square root of their quotient {@code 1 + o}.
+	 *
+	 * @param slowdownInPercent {@code r}, in percent
+	 * @param secondFasterInPercent {@code o}, in percent
 	 */
-	private static @Nullable Double balancedSlowdownInPercent(List<Pair> pairs) {
-		double[] orders = orderMeans(pairs);
-		return (orders == null) ? null : (Math.sqrt(orders[0] * orders[1]) - 1) * 100;
-	}
+	private record Balance(double slowdownInPercent, double secondFasterInPercent) {
 
-	/** How much faster the second drain of a pair ran, rows apart: {@code o} above. */
-	private static double secondDrainFasterInPercent(List<Pair> pairs) {
-		double[] orders = orderMeans(pairs);
-		return (orders == null) ? Double.NaN : (Math.sqrt(orders[1] / orders[0]) - 1) * 100;
-	}
+		/**
+		 * @return the balance, or {@code null} unless the pairs ran in both orders
+		 */
+		static @Nullable Balance of(List<Pair> pairs) {
+			// per order (without the rows first, then with them first): sum of log ratios, count
+			double[] logs = new double[2];
+			int[] counts = new int[2];
+			for (Pair pair : pairs) {
+				int order = pair.withoutFirst() ? 0 : 1;
+				logs[order] += Math.log(pair.ratio());
+				counts[order]++;
+			}
+			if (counts[0] == 0 || counts[1] == 0) {
+				return null;
+			}
+			double withoutFirst = Math.exp(logs[0] / counts[0]);
+			double withFirst = Math.exp(logs[1] / counts[1]);
+			return new Balance((Math.sqrt(withoutFirst * withFirst) - 1) * 100,
+					(Math.sqrt(withFirst / withoutFirst) - 1) * 100);
+		}
 
-	/** The geometric mean ratio of the pairs run without the rows first, then of the others. */
-	private static double @Nullable [] orderMeans(List<Pair> pairs) {
-		double[] logs = new double[2];
-		int[] counts = new int[2];
-		for (Pair pair : pairs) {
-			int order = pair.withoutFirst() ? 0 : 1;
-			logs[order] += Math.log(pair.ratio());
-			counts[order]++;
-		}
-		if (counts[0] == 0 || counts[1] == 0) {
-			return null;
-		}
-		return new double[] { Math.exp(logs[0] / counts[0]), Math.exp(logs[1] / counts[1]) };
 	}
 
 	private void slowdownTable(StringBuilder md) {
@@ -679,14 +682,15 @@ final class SuiteReport {
 			List<Pair> pairs = pairs(library);
 			if (!pairs.isEmpty()) {
 				Spread spread = Spread.of(slowdownsInPercent(pairs));
-				Double balanced = balancedSlowdownInPercent(pairs);
+				Balance balance = Balance.of(pairs);
 				md.append("| ").append(library).append(" | ").append(pairs.size()).append(" | ")
 					.append(cell(spread)).append(" % | ")
-					.append((balanced != null) ? format(balanced) + " %" : "-").append(" | ")
-					.append((balanced != null) ? format(secondDrainFasterInPercent(pairs)) + " %" : "-")
+					.append((balance != null) ? format(balance.slowdownInPercent()) + " %" : "-").append(" | ")
+					.append((balance != null) ? format(balance.secondFasterInPercent()) + " %" : "-")
 					.append(" |\n");
 				csvRow("drain-completed", "pairs", library, "slower with the finished rows", "%", spread, null, null);
-				if (balanced != null) {
+				if (balance != null) {
+					double balanced = balance.slowdownInPercent();
 					csvRow("drain-completed", "pairs", library, "slower with the finished rows, balanced over the order",
 							"%", new Spread(balanced, balanced, balanced), null, null);
 				}
